@@ -1,0 +1,28 @@
+//! The command line's error type: every library error, plus usage mistakes.
+
+use std::path::PathBuf;
+
+/// Anything a command can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Reading input data failed.
+    #[error(transparent)]
+    Data(#[from] jobfit::text::DataError),
+    /// Loading or running a model failed.
+    #[error(transparent)]
+    Model(#[from] jobfit::model::ModelError),
+    /// Writing output failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// Where.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// An argument or input record is unusable.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// The result type of commands.
+pub type Result<T, E = CliError> = std::result::Result<T, E>;

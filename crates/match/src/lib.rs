@@ -1,0 +1,1 @@
+//! Job recommendation and candidate screening for jobfit.

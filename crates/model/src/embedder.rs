@@ -1,0 +1,314 @@
+//! [`TextEmbedder`]: texts in, sentence embeddings out, as
+//! sentence-transformers' `encode(normalize_embeddings=True)` computes them.
+
+use std::path::Path;
+
+use burn::prelude::*;
+use jobfit_text::{EncodedBatch, Encoding, TextTokenizer};
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::bert::{BertInput, BertModel};
+use crate::config::{BertConfig, ModelFiles};
+use crate::error::{ModelError, Result};
+use crate::pooling::{Pooling, l2_normalize};
+use crate::weights::WeightReader;
+
+/// What identifies the vectors a model produces: indexes built with one
+/// model refuse queries embedded by another.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ModelIdentity {
+    /// The model directory's name, for messages.
+    pub name: String,
+    /// A hash of the weights file (xxh3-64, hex).
+    pub weights_hash: String,
+    /// Embedding width.
+    pub dim: usize,
+    /// Pooling strategy.
+    pub pooling: Pooling,
+    /// Whether embeddings are L2-normalized.
+    pub normalize: bool,
+    /// Maximum tokens per text.
+    pub max_length: usize,
+}
+
+impl ModelIdentity {
+    /// Whether vectors of `other` can be compared with vectors of `self`
+    /// (same weights, width, pooling and normalization; the name and the
+    /// maximum length may differ).
+    pub fn compatible_with(&self, other: &Self) -> bool {
+        self.weights_hash == other.weights_hash
+            && self.dim == other.dim
+            && self.pooling == other.pooling
+            && self.normalize == other.normalize
+    }
+}
+
+/// Options of a [`TextEmbedder`]; the defaults come from the model directory.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmbedderOptions {
+    /// Maximum tokens per text, special tokens included. Default: the
+    /// directory's `sentence_bert_config.json`, else the model's maximum.
+    pub max_length: Option<usize>,
+    /// Pooling. Default: the directory's `1_Pooling/config.json`, else mean.
+    pub pooling: Option<Pooling>,
+    /// L2-normalize the output. Default true.
+    pub normalize: Option<bool>,
+    /// Texts per forward pass. Default 32.
+    pub batch_size: Option<usize>,
+}
+
+/// A pretrained sentence encoder with its tokenizer.
+///
+/// `embed` tokenizes in parallel, sorts texts by length so that each batch
+/// carries little padding, runs the encoder, pools, normalizes, and returns
+/// the vectors in input order.
+#[derive(Debug)]
+pub struct TextEmbedder {
+    model: BertModel,
+    tokenizer: TextTokenizer,
+    config: BertConfig,
+    pooling: Pooling,
+    normalize: bool,
+    batch_size: usize,
+    identity: ModelIdentity,
+    device: Device,
+}
+
+impl TextEmbedder {
+    /// The default batch size.
+    pub const DEFAULT_BATCH_SIZE: usize = 32;
+
+    /// Loads a Hugging Face model directory with default options.
+    pub fn from_dir(dir: impl AsRef<Path>, device: &Device) -> Result<Self> {
+        Self::from_dir_with(dir, EmbedderOptions::default(), device)
+    }
+
+    /// Loads a Hugging Face model directory (`config.json`,
+    /// `model.safetensors`, `tokenizer.json`, and sentence-transformers'
+    /// settings when present).
+    pub fn from_dir_with(
+        dir: impl AsRef<Path>,
+        options: EmbedderOptions,
+        device: &Device,
+    ) -> Result<Self> {
+        let files = ModelFiles::locate(dir)?;
+        let config = BertConfig::from_file(&files.config)?;
+        let weights_bytes = std::fs::read(&files.weights).map_err(|source| ModelError::Io {
+            path: files.weights.clone(),
+            source,
+        })?;
+        let mut reader = WeightReader::from_bytes(&weights_bytes, &files.weights)?;
+        let model = BertModel::load(&config, &mut reader, device)?;
+        reader.finish()?;
+        let weights_hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&weights_bytes));
+        drop(weights_bytes);
+
+        let tokenizer = TextTokenizer::from_file(&files.tokenizer)?;
+        let name = files
+            .dir
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".to_string());
+        let pooling = options.pooling.or(files.pooling).unwrap_or_default();
+        let normalize = options.normalize.or(files.normalize).unwrap_or(true);
+        Self::assemble(
+            model,
+            tokenizer,
+            config,
+            EmbedderOptions {
+                max_length: options.max_length.or(files.max_seq_length),
+                pooling: Some(pooling),
+                normalize: Some(normalize),
+                batch_size: options.batch_size,
+            },
+            name,
+            weights_hash,
+            device,
+        )
+    }
+
+    /// Assembles an embedder from parts (for models built in code or loaded
+    /// from a checkpoint).
+    pub fn from_parts(
+        model: BertModel,
+        tokenizer: TextTokenizer,
+        config: BertConfig,
+        options: EmbedderOptions,
+        identity_name: impl Into<String>,
+        weights_hash: impl Into<String>,
+        device: &Device,
+    ) -> Result<Self> {
+        Self::assemble(
+            model,
+            tokenizer,
+            config,
+            options,
+            identity_name.into(),
+            weights_hash.into(),
+            device,
+        )
+    }
+
+    fn assemble(
+        model: BertModel,
+        tokenizer: TextTokenizer,
+        config: BertConfig,
+        options: EmbedderOptions,
+        name: String,
+        weights_hash: String,
+        device: &Device,
+    ) -> Result<Self> {
+        let max_length = options
+            .max_length
+            .unwrap_or(config.max_sequence_length())
+            .min(config.max_sequence_length());
+        if max_length == 0 {
+            return Err(ModelError::InvalidArgument(
+                "max length must be positive".into(),
+            ));
+        }
+        let tokenizer = tokenizer.with_max_length(max_length)?;
+        let batch_size = options.batch_size.unwrap_or(Self::DEFAULT_BATCH_SIZE);
+        if batch_size == 0 {
+            return Err(ModelError::InvalidArgument(
+                "batch size must be positive".into(),
+            ));
+        }
+        let pooling = options.pooling.unwrap_or_default();
+        let normalize = options.normalize.unwrap_or(true);
+        let identity = ModelIdentity {
+            name,
+            weights_hash,
+            dim: config.hidden_size,
+            pooling,
+            normalize,
+            max_length,
+        };
+        Ok(Self {
+            model,
+            tokenizer,
+            config,
+            pooling,
+            normalize,
+            batch_size,
+            identity,
+            device: device.clone(),
+        })
+    }
+
+    /// Embeds texts, one row per text in input order.
+    ///
+    /// Texts go to the tokenizer unchanged; texts longer than the maximum
+    /// length are truncated exactly as sentence-transformers truncates them.
+    pub fn embed(&self, texts: &[&str]) -> Result<Array2<f32>> {
+        if texts.is_empty() {
+            return Err(ModelError::EmptyBatch);
+        }
+        let encodings = self.tokenizer.encode_all(texts)?;
+        self.embed_encodings(&encodings)
+    }
+
+    /// Embeds one text.
+    pub fn embed_one(&self, text: &str) -> Result<Vec<f32>> {
+        Ok(self.embed(&[text])?.row(0).to_vec())
+    }
+
+    /// Embeds already tokenized texts, one row per encoding in input order.
+    pub fn embed_encodings(&self, encodings: &[Encoding]) -> Result<Array2<f32>> {
+        if encodings.is_empty() {
+            return Err(ModelError::EmptyBatch);
+        }
+        let dim = self.config.hidden_size;
+        let mut out = Array2::<f32>::zeros((encodings.len(), dim));
+        // Longest first: similar lengths share a batch, so padding is minimal.
+        let mut order: Vec<usize> = (0..encodings.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(encodings[i].len()));
+        for batch_indices in order.chunks(self.batch_size) {
+            let batch: Vec<Encoding> = batch_indices
+                .iter()
+                .map(|&i| encodings[i].clone())
+                .collect();
+            let encoded = EncodedBatch::from_encodings(&batch, self.tokenizer.pad_id());
+            let vectors = self.forward_batch(&encoded)?;
+            for (row, &index) in batch_indices.iter().enumerate() {
+                out.row_mut(index).assign(&ndarray::ArrayView1::from(
+                    &vectors[row * dim..(row + 1) * dim],
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs one padded batch through encoder, pooling and normalization.
+    fn forward_batch(&self, batch: &EncodedBatch) -> Result<Vec<f32>> {
+        let output = self
+            .model
+            .forward(BertInput::from_batch(batch, &self.device));
+        let pooled = self.pooling.pool(output.hidden, output.mask);
+        let pooled = if self.normalize {
+            l2_normalize(pooled)
+        } else {
+            pooled
+        };
+        pooled
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .map_err(|error| {
+                ModelError::InvalidArgument(format!("cannot read embeddings: {error:?}"))
+            })
+    }
+
+    /// Embedding width.
+    pub fn dim(&self) -> usize {
+        self.config.hidden_size
+    }
+
+    /// The identity of the vectors this embedder produces.
+    pub fn identity(&self) -> &ModelIdentity {
+        &self.identity
+    }
+
+    /// The tokenizer (with this embedder's maximum length).
+    pub fn tokenizer(&self) -> &TextTokenizer {
+        &self.tokenizer
+    }
+
+    /// The encoder.
+    pub fn model(&self) -> &BertModel {
+        &self.model
+    }
+
+    /// The encoder's configuration.
+    pub fn config(&self) -> &BertConfig {
+        &self.config
+    }
+
+    /// The pooling strategy.
+    pub fn pooling(&self) -> Pooling {
+        self.pooling
+    }
+
+    /// The device the encoder runs on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Texts per forward pass.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedder_can_be_shared_across_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<TextEmbedder>();
+        shared::<ModelIdentity>();
+    }
+}

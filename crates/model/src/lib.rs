@@ -1,0 +1,31 @@
+//! BERT-family sentence encoders on Burn for jobfit.
+#![deny(missing_docs)]
+
+mod bert;
+mod checkpoint;
+mod config;
+mod embedder;
+mod error;
+mod fsutil;
+mod heads;
+mod pooling;
+mod weights;
+
+pub use bert::{BertInput, BertModel, BertOutput, BertPooler};
+pub use checkpoint::{
+    CHECKPOINT_FORMAT, Checkpoint, CheckpointMeta, SaveInfo, export_encoder, load_checkpoint,
+    save_checkpoint, write_dir_atomically,
+};
+pub use config::{
+    Activation, BertConfig, ModelFiles, SUPPORTED_ACTIVATIONS, SUPPORTED_MODEL_TYPES,
+};
+pub use embedder::{EmbedderOptions, ModelIdentity, TextEmbedder};
+pub use error::{ModelError, Result};
+pub use fsutil::write_atomic;
+pub use heads::{
+    ClassificationHead, ClassificationHeadConfig, EmbeddingHead, EmbeddingHeadConfig,
+    EncoderFeatures, EncoderWithHead, Head, HeadPooling, PairScoringHead, PairScoringHeadConfig,
+    SavedHead,
+};
+pub use pooling::{Pooling, l2_normalize};
+pub use weights::{WeightReader, WeightWriter};

@@ -1,0 +1,10 @@
+//! Integration tests for jobfit-text: one test binary, one module per area.
+
+mod clean;
+mod data;
+mod dedup;
+mod redact;
+mod sections;
+mod skills;
+mod support;
+mod tokenize;
