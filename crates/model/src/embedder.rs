@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::bert::{BertInput, BertModel};
 use crate::config::{BertConfig, ModelFiles};
 use crate::error::{ModelError, Result};
+use crate::fast::{FastEncoder, SeqInput};
 use crate::pooling::{Pooling, l2_normalize};
 use crate::weights::WeightReader;
 
@@ -44,6 +45,53 @@ impl ModelIdentity {
     }
 }
 
+/// A pretrained encoder loaded from a Hugging Face model directory, with
+/// everything that came with it.
+#[derive(Debug)]
+pub struct Pretrained {
+    /// The encoder, every weight set from the checkpoint.
+    pub model: BertModel,
+    /// Its configuration.
+    pub config: BertConfig,
+    /// The tokenizer (default maximum length; see [`Pretrained::max_length`]).
+    pub tokenizer: TextTokenizer,
+    /// The files found in the directory and sentence-transformers' settings.
+    pub files: ModelFiles,
+    /// xxh3-64 of the weights file, hex.
+    pub weights_hash: String,
+}
+
+impl Pretrained {
+    /// Loads the encoder and tokenizer of a model directory; fails when any
+    /// model tensor is missing or any checkpoint tensor is left unused.
+    pub fn load(dir: impl AsRef<Path>, device: &Device) -> Result<Self> {
+        let files = ModelFiles::locate(dir)?;
+        let config = BertConfig::from_file(&files.config)?;
+        let weights_bytes = std::fs::read(&files.weights).map_err(|source| ModelError::Io {
+            path: files.weights.clone(),
+            source,
+        })?;
+        let mut reader = WeightReader::from_bytes(&weights_bytes, &files.weights)?;
+        let model = BertModel::load(&config, &mut reader, device)?;
+        reader.finish()?;
+        let weights_hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&weights_bytes));
+        drop(weights_bytes);
+        let tokenizer = TextTokenizer::from_file(&files.tokenizer)?;
+        let max_length = files
+            .max_seq_length
+            .unwrap_or(config.max_sequence_length())
+            .min(config.max_sequence_length());
+        let tokenizer = tokenizer.with_max_length(max_length)?;
+        Ok(Self {
+            model,
+            config,
+            tokenizer,
+            files,
+            weights_hash,
+        })
+    }
+}
+
 /// Options of a [`TextEmbedder`]; the defaults come from the model directory.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmbedderOptions {
@@ -54,8 +102,27 @@ pub struct EmbedderOptions {
     pub pooling: Option<Pooling>,
     /// L2-normalize the output. Default true.
     pub normalize: Option<bool>,
-    /// Texts per forward pass. Default 32.
+    /// Texts per forward pass. Default 32. The fast CPU path packs
+    /// sequences without padding and takes up to `batch_size * max_length`
+    /// tokens per pass, so short texts go in larger batches.
     pub batch_size: Option<usize>,
+    /// Which implementation runs the encoder. Default [`Engine::Auto`].
+    pub engine: Option<Engine>,
+}
+
+/// Which implementation runs inference.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Engine {
+    /// The fast CPU path when the device is Burn's CPU backend (flex), else
+    /// the Burn model on the device.
+    #[default]
+    Auto,
+    /// Always the Burn model on the device.
+    Burn,
+    /// The fast CPU path (packed weights, no padding, AVX-512/AVX2 kernels).
+    Fast,
 }
 
 /// A pretrained sentence encoder with its tokenizer.
@@ -73,6 +140,20 @@ pub struct TextEmbedder {
     batch_size: usize,
     identity: ModelIdentity,
     device: Device,
+    fast: Option<FastEncoder>,
+}
+
+/// Whether `device` is Burn's CPU backend, which the fast path replaces.
+fn is_flex(device: &Device) -> bool {
+    #[cfg(feature = "flex")]
+    {
+        device.clone().without_autodiff() == Device::flex()
+    }
+    #[cfg(not(feature = "flex"))]
+    {
+        let _ = device;
+        false
+    }
 }
 
 impl TextEmbedder {
@@ -92,38 +173,27 @@ impl TextEmbedder {
         options: EmbedderOptions,
         device: &Device,
     ) -> Result<Self> {
-        let files = ModelFiles::locate(dir)?;
-        let config = BertConfig::from_file(&files.config)?;
-        let weights_bytes = std::fs::read(&files.weights).map_err(|source| ModelError::Io {
-            path: files.weights.clone(),
-            source,
-        })?;
-        let mut reader = WeightReader::from_bytes(&weights_bytes, &files.weights)?;
-        let model = BertModel::load(&config, &mut reader, device)?;
-        reader.finish()?;
-        let weights_hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&weights_bytes));
-        drop(weights_bytes);
-
-        let tokenizer = TextTokenizer::from_file(&files.tokenizer)?;
+        let pretrained = Pretrained::load(dir, device)?;
+        let files = &pretrained.files;
         let name = files
             .dir
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_else(|| "model".to_string());
-        let pooling = options.pooling.or(files.pooling).unwrap_or_default();
-        let normalize = options.normalize.or(files.normalize).unwrap_or(true);
+        let options = EmbedderOptions {
+            max_length: options.max_length.or(files.max_seq_length),
+            pooling: Some(options.pooling.or(files.pooling).unwrap_or_default()),
+            normalize: Some(options.normalize.or(files.normalize).unwrap_or(true)),
+            batch_size: options.batch_size,
+            engine: options.engine,
+        };
         Self::assemble(
-            model,
-            tokenizer,
-            config,
-            EmbedderOptions {
-                max_length: options.max_length.or(files.max_seq_length),
-                pooling: Some(pooling),
-                normalize: Some(normalize),
-                batch_size: options.batch_size,
-            },
+            pretrained.model,
+            pretrained.tokenizer,
+            pretrained.config,
+            options,
             name,
-            weights_hash,
+            pretrained.weights_hash,
             device,
         )
     }
@@ -161,7 +231,7 @@ impl TextEmbedder {
     ) -> Result<Self> {
         let max_length = options
             .max_length
-            .unwrap_or(config.max_sequence_length())
+            .unwrap_or(tokenizer.max_length())
             .min(config.max_sequence_length());
         if max_length == 0 {
             return Err(ModelError::InvalidArgument(
@@ -185,6 +255,13 @@ impl TextEmbedder {
             normalize,
             max_length,
         };
+        let fast = match options.engine.unwrap_or_default() {
+            Engine::Burn => None,
+            Engine::Fast => Some(FastEncoder::from_model(&model, &config)?),
+            // The fast path covers exact-GELU models; others run on Burn.
+            Engine::Auto if is_flex(device) => FastEncoder::from_model(&model, &config).ok(),
+            Engine::Auto => None,
+        };
         Ok(Self {
             model,
             tokenizer,
@@ -194,6 +271,7 @@ impl TextEmbedder {
             batch_size,
             identity,
             device: device.clone(),
+            fast,
         })
     }
 
@@ -224,6 +302,40 @@ impl TextEmbedder {
         // Longest first: similar lengths share a batch, so padding is minimal.
         let mut order: Vec<usize> = (0..encodings.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(encodings[i].len()));
+        let mut scatter = |indices: &[usize], vectors: &[f32]| {
+            for (row, &index) in indices.iter().enumerate() {
+                out.row_mut(index).assign(&ndarray::ArrayView1::from(
+                    &vectors[row * dim..(row + 1) * dim],
+                ));
+            }
+        };
+        if let Some(fast) = &self.fast {
+            // No padding: batches are cut by a token budget.
+            let budget = self.batch_size * self.tokenizer.max_length();
+            let mut start = 0;
+            while start < order.len() {
+                let mut end = start;
+                let mut tokens = 0;
+                while end < order.len()
+                    && (end == start || tokens + encodings[order[end]].len() <= budget)
+                {
+                    tokens += encodings[order[end]].len();
+                    end += 1;
+                }
+                let batch = &order[start..end];
+                let inputs: Vec<SeqInput<'_>> = batch
+                    .iter()
+                    .map(|&i| SeqInput {
+                        ids: &encodings[i].ids,
+                        type_ids: &encodings[i].type_ids,
+                    })
+                    .collect();
+                let vectors = fast.embed(&inputs, self.pooling, self.normalize)?;
+                scatter(batch, &vectors);
+                start = end;
+            }
+            return Ok(out);
+        }
         for batch_indices in order.chunks(self.batch_size) {
             let batch: Vec<Encoding> = batch_indices
                 .iter()
@@ -231,11 +343,7 @@ impl TextEmbedder {
                 .collect();
             let encoded = EncodedBatch::from_encodings(&batch, self.tokenizer.pad_id());
             let vectors = self.forward_batch(&encoded)?;
-            for (row, &index) in batch_indices.iter().enumerate() {
-                out.row_mut(index).assign(&ndarray::ArrayView1::from(
-                    &vectors[row * dim..(row + 1) * dim],
-                ));
-            }
+            scatter(batch_indices, &vectors);
         }
         Ok(out)
     }
@@ -295,9 +403,23 @@ impl TextEmbedder {
         &self.device
     }
 
+    /// Which engine runs inference: [`Engine::Fast`] or [`Engine::Burn`].
+    pub fn engine(&self) -> Engine {
+        if self.fast.is_some() {
+            Engine::Fast
+        } else {
+            Engine::Burn
+        }
+    }
+
     /// Texts per forward pass.
     pub fn batch_size(&self) -> usize {
         self.batch_size
+    }
+
+    /// Takes the embedder apart: encoder, tokenizer and configuration.
+    pub fn into_parts(self) -> (BertModel, TextTokenizer, BertConfig) {
+        (self.model, self.tokenizer, self.config)
     }
 }
 

@@ -6,6 +6,7 @@ mod checkpoint;
 mod config;
 mod embedder;
 mod error;
+mod fast;
 mod fsutil;
 mod heads;
 mod pooling;
@@ -19,8 +20,9 @@ pub use checkpoint::{
 pub use config::{
     Activation, BertConfig, ModelFiles, SUPPORTED_ACTIVATIONS, SUPPORTED_MODEL_TYPES,
 };
-pub use embedder::{EmbedderOptions, ModelIdentity, TextEmbedder};
+pub use embedder::{EmbedderOptions, Engine, ModelIdentity, Pretrained, TextEmbedder};
 pub use error::{ModelError, Result};
+pub use fast::{FastEncoder, Isa, SeqInput};
 pub use fsutil::write_atomic;
 pub use heads::{
     ClassificationHead, ClassificationHeadConfig, EmbeddingHead, EmbeddingHeadConfig,

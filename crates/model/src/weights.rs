@@ -243,7 +243,16 @@ pub(crate) fn linear_from(
     d_out: usize,
     device: &Device,
 ) -> Linear {
-    let weight = Tensor::<2>::from_data(TensorData::new(weight, [d_out, d_in]), device).transpose();
+    // Transpose on the host so the parameter is contiguous, exactly like a
+    // freshly initialized layer (a strided view would pick other kernels and
+    // round differently).
+    let mut transposed = vec![0.0; weight.len()];
+    for (row, chunk) in weight.chunks_exact(d_in).enumerate() {
+        for (col, &value) in chunk.iter().enumerate() {
+            transposed[col * d_out + row] = value;
+        }
+    }
+    let weight = Tensor::<2>::from_data(TensorData::new(transposed, [d_in, d_out]), device);
     Linear {
         weight: Param::from_tensor(weight),
         bias: Some(Param::from_tensor(Tensor::from_data(
@@ -313,6 +322,11 @@ impl WeightWriter {
     /// Adds an embedding table as `weight`.
     pub fn embedding(&mut self, key: &str, embedding: &Embedding) {
         self.tensor(&format!("{key}.weight"), embedding.weight.val());
+    }
+
+    /// The data of a collected tensor (logical row-major order).
+    pub fn get(&self, key: &str) -> Option<&[f32]> {
+        self.tensors.get(key).map(|raw| raw.data.as_slice())
     }
 
     /// The names collected so far.

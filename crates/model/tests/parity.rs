@@ -1,8 +1,9 @@
 //! Parity with sentence-transformers: the embeddings of all-MiniLM-L6-v2 for
 //! the shared reference sentences, at max length 256 and 128.
 
-use burn::prelude::Device;
-use jobfit_model::{EmbedderOptions, TextEmbedder};
+use jobfit_model::{
+    EmbedderOptions, Engine, FastEncoder, Isa, Pooling, Pretrained, SeqInput, TextEmbedder,
+};
 use serde_json::Value;
 
 use crate::support;
@@ -41,13 +42,19 @@ fn embeddings_match_sentence_transformers() {
         .iter()
         .map(|i| i["text"].as_str().expect("text"))
         .collect();
-    for max_length in [256, 128] {
+    for (engine, max_length) in [
+        (Engine::Burn, 256),
+        (Engine::Burn, 128),
+        (Engine::Auto, 256),
+        (Engine::Auto, 128),
+    ] {
         let options = EmbedderOptions {
             max_length: Some(max_length),
             batch_size: Some(8),
+            engine: Some(engine),
             ..Default::default()
         };
-        let embedder = TextEmbedder::from_dir_with(&dir, options, &Device::flex()).expect("loads");
+        let embedder = TextEmbedder::from_dir_with(&dir, options, &crate::device()).expect("loads");
         // Batched with padding, in length buckets of 8.
         let batched = embedder.embed(&texts).expect("embeds");
         let mut worst = 0.0f32;
@@ -57,11 +64,16 @@ fn embeddings_match_sentence_transformers() {
             worst = worst.max(diff);
             assert!(
                 diff <= TOLERANCE,
-                "item {i} ({:?}) at max length {max_length}: max abs diff {diff}",
+                "{:?} item {i} ({:?}) at max length {max_length}: max abs diff {diff}",
+                embedder.engine(),
                 texts[i]
             );
         }
-        eprintln!("max length {max_length}: worst max abs diff {worst:e}");
+        eprintln!(
+            "{:?} on {:?}, max length {max_length}: worst max abs diff {worst:e}",
+            embedder.engine(),
+            crate::device()
+        );
         // One by one equals batched.
         for (i, text) in texts.iter().enumerate() {
             let single = embedder.embed_one(text).expect("embeds");
@@ -70,6 +82,44 @@ fn embeddings_match_sentence_transformers() {
                 diff <= TOLERANCE,
                 "item {i}: single vs batched differ by {diff}"
             );
+        }
+    }
+}
+
+#[test]
+fn every_fast_kernel_family_matches_sentence_transformers() {
+    let (Some(dir), Some(reference)) = (support::model_dir(), reference()) else {
+        return;
+    };
+    let pretrained = Pretrained::load(&dir, &crate::device()).expect("loads");
+    let items = reference["items"].as_array().expect("items");
+    let texts: Vec<&str> = items
+        .iter()
+        .map(|i| i["text"].as_str().expect("text"))
+        .collect();
+    let encodings = pretrained.tokenizer.encode_all(&texts).expect("tokenizes");
+    let inputs: Vec<SeqInput<'_>> = encodings
+        .iter()
+        .map(|e| SeqInput {
+            ids: &e.ids,
+            type_ids: &e.type_ids,
+        })
+        .collect();
+    let mut isas = vec![Isa::Portable];
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        isas.push(Isa::Avx2);
+    }
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        isas.push(Isa::Avx512);
+    }
+    for isa in isas {
+        let fast = FastEncoder::from_model_with_isa(&pretrained.model, &pretrained.config, isa)
+            .expect("packs");
+        let vectors = fast.embed(&inputs, Pooling::Mean, true).expect("embeds");
+        for (i, item) in items.iter().enumerate() {
+            let expected = floats(&item["max_len_256"]["embedding"]);
+            let diff = max_abs_diff(&vectors[i * 384..(i + 1) * 384], &expected);
+            assert!(diff <= TOLERANCE, "{isa:?} item {i}: max abs diff {diff}");
         }
     }
 }
