@@ -4,7 +4,7 @@
 //! interleaved and compare them.
 //!
 //! Usage: `cargo bench --bench embed_throughput -- MODEL_DIR THREADS long|short
-//! [--reps 3] [--batch 32] [--max-len 128] [--workload FILE] [--engine auto|burn]`
+//! [--reps 3] [--batch 32] [--max-len 128] [--workload FILE] [--engine auto|int8|burn]`
 //!
 //! Times tokenization + forward + mean pooling (+ normalization) of every text
 //! of that kind, one pass per repetition after a warm-up pass, and prints the
@@ -56,6 +56,7 @@ fn parse() -> Result<Args> {
             "--engine" => {
                 args.engine = match value()?.as_str() {
                     "auto" | "fast" => Engine::Auto,
+                    "int8" => Engine::FastInt8,
                     "burn" => Engine::Burn,
                     other => bail!("unknown engine {other}"),
                 }

@@ -62,9 +62,10 @@ pub struct BertAttention {
 impl BertAttention {
     /// # Shapes
     /// - `x`: `[batch, seq, hidden]`
-    /// - `pad`: `[batch, heads, seq, seq]`, true at padded keys
+    /// - `pad`: `[batch, heads, seq, seq]`, the additive mask: 0 at real keys,
+    ///   the lowest f32 at padded keys (Hugging Face's extended mask)
     /// - output: `[batch, seq, hidden]`
-    fn forward(&self, x: Tensor<3>, pad: Tensor<4, Bool>) -> Tensor<3> {
+    fn forward(&self, x: Tensor<3>, pad: Tensor<4>) -> Tensor<3> {
         let [batch, seq, hidden] = x.dims();
         let heads = |t: Tensor<3>| {
             t.reshape([batch, seq, self.num_heads, self.head_dim])
@@ -80,10 +81,14 @@ impl BertAttention {
         let context = if dropout_active {
             // The fused kernel has no dropout on the probabilities.
             let scores = q.matmul(k.swap_dims(2, 3)) / (self.head_dim as f64).sqrt();
-            let probs = softmax(scores.mask_fill(pad, f32::MIN), 3);
+            let probs = softmax(scores + pad, 3);
             self.probs_dropout.forward(probs).matmul(v)
         } else {
-            attention(q, k, v, Some(pad), None, AttentionModuleOptions::default())
+            // The padding goes in as an additive bias, not a boolean mask:
+            // backends disagree on what `true` means in a mask (libtorch's
+            // scaled_dot_product_attention attends where it is true), while
+            // an additive bias means the same everywhere.
+            attention(q, k, v, None, Some(pad), AttentionModuleOptions::default())
         };
         let context = context.swap_dims(1, 2).reshape([batch, seq, hidden]);
         let projected = self.hidden_dropout.forward(self.output.forward(context));
@@ -105,7 +110,7 @@ pub struct BertLayer {
 }
 
 impl BertLayer {
-    fn forward(&self, x: Tensor<3>, pad: Tensor<4, Bool>) -> Tensor<3> {
+    fn forward(&self, x: Tensor<3>, pad: Tensor<4>) -> Tensor<3> {
         let x = self.attention.forward(x, pad);
         let inner = self.intermediate.forward(x.clone());
         let inner = match self.activation {
@@ -341,10 +346,7 @@ impl BertModel {
         let token_type_ids = input
             .token_type_ids
             .unwrap_or_else(|| input.input_ids.zeros_like());
-        let pad = input
-            .attention_mask
-            .clone()
-            .equal_elem(0)
+        let pad = (input.attention_mask.clone().equal_elem(0).float() * f32::MIN)
             .reshape([batch, 1, 1, seq])
             .expand([batch, self.num_heads, seq, seq]);
         let mut x = self.embeddings.forward(input.input_ids, token_type_ids);
@@ -422,7 +424,7 @@ mod tests {
             head_dim: 2,
         };
         let x = Tensor::<3>::from_data([[[1.0, 0.0], [0.0, 2.0]]], &device());
-        let no_pad = Tensor::<4, Bool>::from_data([[[[false, false], [false, false]]]], &device());
+        let no_pad = Tensor::<4>::from_data([[[[0.0, 0.0], [0.0, 0.0]]]], &device());
         let out = values(attention.forward(x.clone(), no_pad));
         // scores = x x^T / sqrt(2) = [[1, 0], [0, 4]] / 1.41421
         let s = 2f32.sqrt();
@@ -441,7 +443,7 @@ mod tests {
             assert!((a - b).abs() < 1e-5, "{out:?} vs {expected:?}");
         }
         // A padded second token is ignored by the first.
-        let pad = Tensor::<4, Bool>::from_data([[[[false, true], [false, true]]]], &device());
+        let pad = Tensor::<4>::from_data([[[[0.0, f32::MIN], [0.0, f32::MIN]]]], &device());
         let out = values(attention.forward(x, pad));
         let expected_first = ln(1.0 + 1.0, 0.0);
         assert!(

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::bert::{BertInput, BertModel};
 use crate::config::{BertConfig, ModelFiles};
 use crate::error::{ModelError, Result};
-use crate::fast::{FastEncoder, SeqInput};
+use crate::fast::{FastEncoder, Isa, Precision, SeqInput};
 use crate::pooling::{Pooling, l2_normalize};
 use crate::weights::WeightReader;
 
@@ -123,6 +123,9 @@ pub enum Engine {
     Burn,
     /// The fast CPU path (packed weights, no padding, AVX-512/AVX2 kernels).
     Fast,
+    /// The fast CPU path with dynamic int8 linear layers: about twice as fast
+    /// again, with embeddings at cosine ~0.99 to the float ones.
+    FastInt8,
 }
 
 /// A pretrained sentence encoder with its tokenizer.
@@ -258,6 +261,12 @@ impl TextEmbedder {
         let fast = match options.engine.unwrap_or_default() {
             Engine::Burn => None,
             Engine::Fast => Some(FastEncoder::from_model(&model, &config)?),
+            Engine::FastInt8 => Some(FastEncoder::from_model_with(
+                &model,
+                &config,
+                Isa::detect(),
+                Precision::Int8,
+            )?),
             // The fast path covers exact-GELU models; others run on Burn.
             Engine::Auto if is_flex(device) => FastEncoder::from_model(&model, &config).ok(),
             Engine::Auto => None,

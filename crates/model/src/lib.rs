@@ -22,7 +22,7 @@ pub use config::{
 };
 pub use embedder::{EmbedderOptions, Engine, ModelIdentity, Pretrained, TextEmbedder};
 pub use error::{ModelError, Result};
-pub use fast::{FastEncoder, Isa, SeqInput};
+pub use fast::{FastEncoder, Isa, Precision, SeqInput};
 pub use fsutil::write_atomic;
 pub use heads::{
     ClassificationHead, ClassificationHeadConfig, EmbeddingHead, EmbeddingHeadConfig,

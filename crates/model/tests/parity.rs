@@ -2,7 +2,8 @@
 //! the shared reference sentences, at max length 256 and 128.
 
 use jobfit_model::{
-    EmbedderOptions, Engine, FastEncoder, Isa, Pooling, Pretrained, SeqInput, TextEmbedder,
+    EmbedderOptions, Engine, FastEncoder, Isa, Pooling, Precision, Pretrained, SeqInput,
+    TextEmbedder,
 };
 use serde_json::Value;
 
@@ -122,4 +123,49 @@ fn every_fast_kernel_family_matches_sentence_transformers() {
             assert!(diff <= TOLERANCE, "{isa:?} item {i}: max abs diff {diff}");
         }
     }
+}
+
+#[test]
+fn int8_embeddings_stay_close_to_the_float_ones() {
+    let (Some(dir), Some(reference)) = (support::model_dir(), reference()) else {
+        return;
+    };
+    let pretrained = Pretrained::load(&dir, &crate::device()).expect("loads");
+    let items = reference["items"].as_array().expect("items");
+    let texts: Vec<&str> = items
+        .iter()
+        .map(|i| i["text"].as_str().expect("text"))
+        .collect();
+    let encodings = pretrained.tokenizer.encode_all(&texts).expect("tokenizes");
+    let inputs: Vec<SeqInput<'_>> = encodings
+        .iter()
+        .map(|e| SeqInput {
+            ids: &e.ids,
+            type_ids: &e.type_ids,
+        })
+        .collect();
+    let fast = FastEncoder::from_model_with(
+        &pretrained.model,
+        &pretrained.config,
+        Isa::detect(),
+        Precision::Int8,
+    )
+    .expect("quantizes");
+    let vectors = fast.embed(&inputs, Pooling::Mean, true).expect("embeds");
+    let mut cosines = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let expected = floats(&item["max_len_256"]["embedding"]);
+        // Both are unit vectors: the cosine is the dot product.
+        let cosine: f32 = vectors[i * 384..(i + 1) * 384]
+            .iter()
+            .zip(&expected)
+            .map(|(a, b)| a * b)
+            .sum();
+        cosines.push(cosine);
+    }
+    let mean = cosines.iter().sum::<f32>() / cosines.len() as f32;
+    let min = cosines.iter().copied().fold(1.0, f32::min);
+    eprintln!("int8 vs sentence-transformers: mean cosine {mean:.5}, min {min:.5}");
+    assert!(mean >= 0.99, "mean cosine {mean} (all: {cosines:?})");
+    assert!(min >= 0.97, "min cosine {min} (all: {cosines:?})");
 }

@@ -47,7 +47,7 @@ impl Isa {
     }
 
     /// Rows and columns of the micro-kernel's tile.
-    fn tile(self) -> (usize, usize) {
+    pub fn tile(self) -> (usize, usize) {
         match self {
             Isa::Avx512 => (12, 32),
             Isa::Avx2 => (6, 16),
@@ -166,47 +166,6 @@ pub fn pack_b(isa: Isa, k: usize, n: usize, at: impl Fn(usize, usize) -> f32) ->
     panels
 }
 
-/// `c[m, n] (+)= a[m, k] · B` on the calling thread, `B` packed by
-/// [`pack_b`] for `isa` (used for the small products inside attention).
-#[allow(clippy::too_many_arguments)]
-pub fn matmul_packed(
-    isa: Isa,
-    b: &[f32],
-    k: usize,
-    n: usize,
-    a: &[f32],
-    lda: usize,
-    m: usize,
-    c: &mut [f32],
-    ldc: usize,
-    accumulate: bool,
-) {
-    if m == 0 || n == 0 {
-        return;
-    }
-    let view = Panels {
-        isa,
-        k,
-        n,
-        data: b,
-        bias: None,
-    };
-    let mut row0 = 0;
-    while row0 < m {
-        let rows = MC.min(m - row0);
-        view.block(
-            &a[row0 * lda..],
-            lda,
-            rows,
-            &mut c[row0 * ldc..],
-            ldc,
-            accumulate,
-            Epilogue::None,
-        );
-        row0 += rows;
-    }
-}
-
 /// Zeros standing in for a missing bias.
 const NO_BIAS: [f32; 32] = [0.0; 32];
 
@@ -299,10 +258,58 @@ impl Panels<'_> {
         bias: &[f32],
         epilogue: Epilogue,
     ) {
-        let (mr, nr) = self.isa.tile();
-        debug_assert!(a.len() >= kc * mr && b.len() >= kc * nr && bias.len() >= nr);
-        debug_assert!(c.len() >= (mr - 1) * ldc + nr);
-        match self.isa {
+        kernel(self.isa, kc, a, b, c, ldc, add_c, bias, epilogue);
+    }
+}
+
+/// One full `MR x NR` tile: `c = epilogue(a · b (+ c))` with `a` a packed
+/// row panel (`kc x MR`) and `b` a packed column panel (`kc x NR`).
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub fn kernel(
+    isa: Isa,
+    kc: usize,
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    ldc: usize,
+    add_c: bool,
+    bias: &[f32],
+    epilogue: Epilogue,
+) {
+    let (mr, nr) = isa.tile();
+    kernel_strided(isa, kc, a, mr, b, nr, c, ldc, add_c, bias, epilogue);
+}
+
+/// Like [`kernel`], with the `MR` values of `a` and the `NR` values of `b`
+/// for one k found `a_stride` and `b_stride` elements after those of the
+/// previous k (so operands can be read in place: rows of a matrix for `b`,
+/// columns of a row-major matrix for `a`).
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub fn kernel_strided(
+    isa: Isa,
+    kc: usize,
+    a: &[f32],
+    a_stride: usize,
+    b: &[f32],
+    b_stride: usize,
+    c: &mut [f32],
+    ldc: usize,
+    add_c: bool,
+    bias: &[f32],
+    epilogue: Epilogue,
+) {
+    {
+        let (mr, nr) = isa.tile();
+        if kc == 0 {
+            return;
+        }
+        // Checked in release builds too: the kernels below rely on them.
+        assert!(a_stride >= mr && b_stride >= nr && bias.len() >= nr);
+        assert!(a.len() >= (kc - 1) * a_stride + mr && b.len() >= (kc - 1) * b_stride + nr);
+        assert!(ldc >= nr && c.len() >= (mr - 1) * ldc + nr);
+        match isa {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Isa::Avx512` is only chosen when the CPU has AVX-512F;
             // the slices hold the `kc x 12`, `kc x 32` and `12 x ldc` elements
@@ -311,7 +318,9 @@ impl Panels<'_> {
                 x86::kernel_12x32(
                     kc,
                     a.as_ptr(),
+                    a_stride,
                     b.as_ptr(),
+                    b_stride,
                     c.as_mut_ptr(),
                     ldc,
                     add_c,
@@ -325,7 +334,9 @@ impl Panels<'_> {
                 x86::kernel_6x16(
                     kc,
                     a.as_ptr(),
+                    a_stride,
                     b.as_ptr(),
+                    b_stride,
                     c.as_mut_ptr(),
                     ldc,
                     add_c,
@@ -333,7 +344,18 @@ impl Panels<'_> {
                     epilogue,
                 )
             },
-            _ => portable_kernel(kc, a, b, c, ldc, add_c, bias, epilogue, mr, nr),
+            _ => portable_kernel(
+                kc,
+                (a, a_stride),
+                (b, b_stride),
+                c,
+                ldc,
+                add_c,
+                bias,
+                epilogue,
+                mr,
+                nr,
+            ),
         }
     }
 }
@@ -362,8 +384,8 @@ fn pack_a(a: &[f32], lda: usize, m: usize, k0: usize, kc: usize, mr: usize, out:
 #[allow(clippy::too_many_arguments)]
 fn portable_kernel(
     kc: usize,
-    a: &[f32],
-    b: &[f32],
+    (a, a_stride): (&[f32], usize),
+    (b, b_stride): (&[f32], usize),
     c: &mut [f32],
     ldc: usize,
     add_c: bool,
@@ -374,11 +396,11 @@ fn portable_kernel(
 ) {
     let mut acc = vec![0.0f32; mr * nr];
     for kk in 0..kc {
-        let a_k = &a[kk * mr..kk * mr + mr];
-        let b_k = &b[kk * nr..kk * nr + nr];
+        let a_k = &a[kk * a_stride..kk * a_stride + mr];
+        let b_k = &b[kk * b_stride..kk * b_stride + nr];
         for (r, &a_value) in a_k.iter().enumerate() {
             for (acc, &b_value) in acc[r * nr..r * nr + nr].iter_mut().zip(b_k) {
-                *acc = a_value.mul_add(b_value, *acc);
+                *acc += a_value * b_value;
             }
         }
     }
@@ -413,7 +435,9 @@ mod x86 {
     pub unsafe fn kernel_12x32(
         kc: usize,
         a: *const f32,
+        a_stride: usize,
         b: *const f32,
+        b_stride: usize,
         c: *mut f32,
         ldc: usize,
         add_c: bool,
@@ -432,8 +456,8 @@ mod x86 {
                     row[0] = _mm512_fmadd_ps(a_r, b0, row[0]);
                     row[1] = _mm512_fmadd_ps(a_r, b1, row[1]);
                 }
-                a = a.add(12);
-                b = b.add(32);
+                a = a.add(a_stride);
+                b = b.add(b_stride);
             }
             let bias0 = _mm512_loadu_ps(bias);
             let bias1 = _mm512_loadu_ps(bias.add(16));
@@ -465,7 +489,9 @@ mod x86 {
     pub unsafe fn kernel_6x16(
         kc: usize,
         a: *const f32,
+        a_stride: usize,
         b: *const f32,
+        b_stride: usize,
         c: *mut f32,
         ldc: usize,
         add_c: bool,
@@ -484,8 +510,8 @@ mod x86 {
                     row[0] = _mm256_fmadd_ps(a_r, b0, row[0]);
                     row[1] = _mm256_fmadd_ps(a_r, b1, row[1]);
                 }
-                a = a.add(6);
-                b = b.add(16);
+                a = a.add(a_stride);
+                b = b.add(b_stride);
             }
             let bias0 = _mm256_loadu_ps(bias);
             let bias1 = _mm256_loadu_ps(bias.add(8));

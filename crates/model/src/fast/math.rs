@@ -40,16 +40,8 @@ pub fn gelu_scalar(x: f32) -> f32 {
     }
 }
 
-/// Softmax of a row, in place.
-pub fn softmax(isa: Isa, row: &mut [f32]) {
-    match isa {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Isa::Avx512` is only detected on CPUs with AVX-512F.
-        Isa::Avx512 => unsafe { x86::softmax512(row) },
-        _ => softmax_portable(row),
-    }
-}
-
+/// Softmax of a row, in place (the reference the column version is tested against).
+#[cfg(test)]
 fn softmax_portable(row: &mut [f32]) {
     let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut sum = 0.0;
@@ -60,6 +52,40 @@ fn softmax_portable(row: &mut [f32]) {
     let inv = 1.0 / sum;
     for value in row.iter_mut() {
         *value *= inv;
+    }
+}
+
+/// Softmax down each column of a row-major matrix (`rows` rows, row length
+/// `ld`), in place.
+pub fn softmax_columns(isa: Isa, m: &mut [f32], ld: usize, rows: usize) {
+    assert!(m.len() >= rows * ld);
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Isa::Avx512` is only detected on CPUs with AVX-512F; the
+        // length is checked above.
+        Isa::Avx512 => unsafe { x86::softmax_columns512(m, ld, rows) },
+        _ => softmax_columns_portable(m, ld, rows),
+    }
+}
+
+fn softmax_columns_portable(m: &mut [f32], ld: usize, rows: usize) {
+    let mut max = vec![f32::NEG_INFINITY; ld];
+    for row in m.chunks_exact(ld).take(rows) {
+        for (mx, &v) in max.iter_mut().zip(row) {
+            *mx = mx.max(v);
+        }
+    }
+    let mut sum = vec![0.0f32; ld];
+    for row in m.chunks_exact_mut(ld).take(rows) {
+        for ((v, &mx), s) in row.iter_mut().zip(&max).zip(sum.iter_mut()) {
+            *v = (*v - mx).exp();
+            *s += *v;
+        }
+    }
+    for row in m.chunks_exact_mut(ld).take(rows) {
+        for (v, &s) in row.iter_mut().zip(&sum) {
+            *v /= s;
+        }
     }
 }
 
@@ -226,57 +252,46 @@ pub mod x86 {
         _mm256_blendv_ps(_mm256_sub_ps(x, tail), tail, negative)
     }
 
-    /// Softmax of a row in place.
+    /// Softmax down the columns, 16 columns at a time.
     ///
     /// # Safety
-    /// The CPU must support AVX-512F.
+    /// The CPU must support AVX-512F and `m` must hold `rows * ld` values.
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn softmax512(row: &mut [f32]) {
-        let n = row.len();
-        let full = n / 16 * 16;
-        let tail_mask: __mmask16 = ((1u32 << (n - full)) - 1) as __mmask16;
-        let ptr = row.as_mut_ptr();
-        // SAFETY (all loads and stores below): offsets stay below `full`,
-        // and the masked tail touches only lanes below `n`.
+    pub unsafe fn softmax_columns512(m: &mut [f32], ld: usize, rows: usize) {
+        let ptr = m.as_mut_ptr();
+        let mut c = 0;
+        // SAFETY (all loads and stores): rows < `rows`, columns < `ld`
+        // (the masked tail covers the last columns).
         unsafe {
-            let mut max = _mm512_set1_ps(f32::NEG_INFINITY);
-            let mut i = 0;
-            while i < full {
-                max = _mm512_max_ps(max, _mm512_loadu_ps(ptr.add(i)));
-                i += 16;
-            }
-            if full < n {
-                let tail = _mm512_mask_loadu_ps(
-                    _mm512_set1_ps(f32::NEG_INFINITY),
-                    tail_mask,
-                    ptr.add(full),
-                );
-                max = _mm512_max_ps(max, tail);
-            }
-            let max = _mm512_set1_ps(_mm512_reduce_max_ps(max));
-            let mut sum = _mm512_setzero_ps();
-            let mut i = 0;
-            while i < full {
-                let e = exp512(_mm512_sub_ps(_mm512_loadu_ps(ptr.add(i)), max));
-                _mm512_storeu_ps(ptr.add(i), e);
-                sum = _mm512_add_ps(sum, e);
-                i += 16;
-            }
-            if full < n {
-                let tail = _mm512_maskz_loadu_ps(tail_mask, ptr.add(full));
-                let e = _mm512_maskz_mov_ps(tail_mask, exp512(_mm512_sub_ps(tail, max)));
-                _mm512_mask_storeu_ps(ptr.add(full), tail_mask, e);
-                sum = _mm512_add_ps(sum, e);
-            }
-            let inv = _mm512_set1_ps(1.0 / _mm512_reduce_add_ps(sum));
-            let mut i = 0;
-            while i < full {
-                _mm512_storeu_ps(ptr.add(i), _mm512_mul_ps(_mm512_loadu_ps(ptr.add(i)), inv));
-                i += 16;
-            }
-            if full < n {
-                let tail = _mm512_maskz_loadu_ps(tail_mask, ptr.add(full));
-                _mm512_mask_storeu_ps(ptr.add(full), tail_mask, _mm512_mul_ps(tail, inv));
+            while c < ld {
+                let width = (ld - c).min(16);
+                let mask: __mmask16 = if width == 16 {
+                    0xffff
+                } else {
+                    ((1u32 << width) - 1) as __mmask16
+                };
+                let mut max = _mm512_set1_ps(f32::NEG_INFINITY);
+                for r in 0..rows {
+                    let v = _mm512_mask_loadu_ps(max, mask, ptr.add(r * ld + c));
+                    max = _mm512_max_ps(max, v);
+                }
+                let mut sum = _mm512_setzero_ps();
+                for r in 0..rows {
+                    let at = ptr.add(r * ld + c);
+                    let e = exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, at), max));
+                    _mm512_mask_storeu_ps(at, mask, e);
+                    sum = _mm512_add_ps(sum, e);
+                }
+                let inv = _mm512_div_ps(_mm512_set1_ps(1.0), sum);
+                for r in 0..rows {
+                    let at = ptr.add(r * ld + c);
+                    _mm512_mask_storeu_ps(
+                        at,
+                        mask,
+                        _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, at), inv),
+                    );
+                }
+                c += 16;
             }
         }
     }
@@ -340,22 +355,21 @@ mod tests {
     }
 
     #[test]
-    fn softmax_sums_to_one_and_orders_like_inputs() {
+    fn column_softmax_matches_row_softmax_of_the_transpose() {
         for isa in [Isa::Portable, Isa::detect()] {
-            for n in [1usize, 5, 16, 17, 40] {
-                let mut row: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin() * 4.0).collect();
-                let original = row.clone();
-                softmax(isa, &mut row);
-                let sum: f32 = row.iter().sum();
-                assert!((sum - 1.0).abs() < 1e-6, "{isa:?} n={n}: sum {sum}");
-                // Against the definition in f64.
-                let max = original.iter().copied().fold(f32::MIN, f32::max) as f64;
-                let z: f64 = original.iter().map(|&v| (v as f64 - max).exp()).sum();
-                for (p, &v) in row.iter().zip(&original) {
-                    let expected = (v as f64 - max).exp() / z;
+            let (rows, ld) = (7, 21);
+            let m: Vec<f32> = (0..rows * ld)
+                .map(|i| ((i * 37) % 19) as f32 / 3.0 - 2.0)
+                .collect();
+            let mut columns = m.clone();
+            softmax_columns(isa, &mut columns, ld, rows);
+            for c in 0..ld {
+                let mut column: Vec<f32> = (0..rows).map(|r| m[r * ld + c]).collect();
+                softmax_portable(&mut column);
+                for r in 0..rows {
                     assert!(
-                        (*p as f64 - expected).abs() < 1e-7,
-                        "{isa:?}: {p} vs {expected}"
+                        (columns[r * ld + c] - column[r]).abs() < 1e-6,
+                        "{isa:?} ({r}, {c})"
                     );
                 }
             }
