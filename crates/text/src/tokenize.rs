@@ -399,8 +399,14 @@ impl TextTokenizer {
             .collect())
     }
 
-    /// Wraps document token ids in the special tokens of a single text.
-    fn wrap_single(&self, ids: &[u32]) -> Result<Encoding> {
+    /// Wraps document token ids (from [`Self::token_ids`], without special
+    /// tokens) in the special tokens of a single text: `[CLS] ids [SEP]` for
+    /// BERT, with token type ids 0.
+    ///
+    /// Use it to build encodings from a selection of a document's tokens (its
+    /// head and tail, say). Ids beyond `max_length - special_tokens_single()`
+    /// are truncated from the end, so the result never exceeds the maximum.
+    pub fn wrap_single(&self, ids: &[u32]) -> Result<Encoding> {
         let tokens = ids
             .iter()
             .map(|&id| Token::new(id, String::new(), (0, 0)))

@@ -527,6 +527,8 @@ fn number(value: Option<&str>, field: &str) -> Result<Option<f64>, RecordError> 
 #[derive(Debug)]
 pub struct JobReader {
     inner: Inner,
+    /// The line where the last record parsed starts.
+    line: u64,
 }
 
 #[derive(Debug)]
@@ -540,6 +542,7 @@ impl JobReader {
     pub fn jsonl(source: DataSource, options: ReadOptions) -> Self {
         Self {
             inner: Inner::Jsonl(JsonlReader::new(source, options)),
+            line: 0,
         }
     }
 
@@ -557,6 +560,7 @@ impl JobReader {
         let table = CsvTable::from_source(source, options)?;
         Ok(Self {
             inner: Inner::Csv(Box::new(CsvJobs::new(table, columns)?)),
+            line: 0,
         })
     }
 
@@ -567,6 +571,26 @@ impl JobReader {
             Inner::Csv(jobs) => jobs.rows.path(),
         }
     }
+
+    /// The 1-based line where the job last yielded by the iterator starts
+    /// (0 before the first), so that callers can point at a record that is
+    /// valid on its own but wrong in context, such as a duplicate id. Errors
+    /// carry their own line.
+    ///
+    /// ```
+    /// use jobfit_text::{DataSource, JobReader, ReadOptions};
+    ///
+    /// let text = "\n{\"id\": 1, \"title\": \"Nurse\"}\n{\"id\": 1, \"title\": \"Cook\"}\n";
+    /// let mut jobs = JobReader::jsonl(DataSource::from_reader("jobs.jsonl", std::io::Cursor::new(text)), ReadOptions::default());
+    /// assert_eq!(jobs.line(), 0);
+    /// jobs.next();
+    /// assert_eq!(jobs.line(), 2);
+    /// jobs.next();
+    /// assert_eq!(jobs.line(), 3);
+    /// ```
+    pub fn line(&self) -> u64 {
+        self.line
+    }
 }
 
 impl Iterator for JobReader {
@@ -576,14 +600,18 @@ impl Iterator for JobReader {
         match &mut self.inner {
             Inner::Jsonl(reader) => {
                 let path = reader.path().to_path_buf();
-                Some(reader.next()?.and_then(|(line, record)| {
-                    record.into_job().map_err(|err| err.at(&path, line))
+                let line = &mut self.line;
+                Some(reader.next()?.and_then(|(at, record)| {
+                    *line = at;
+                    record.into_job().map_err(|err| err.at(&path, at))
                 }))
             }
             Inner::Csv(jobs) => {
                 let row = jobs.rows.next_row()?;
                 let path = jobs.rows.path();
+                let line = &mut self.line;
                 Some(row.and_then(|row| {
+                    *line = row.line;
                     jobs.job(row.index, &row.values)
                         .map_err(|err| err.at(path, row.line))
                 }))
