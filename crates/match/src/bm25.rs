@@ -1,0 +1,254 @@
+//! [`Bm25`]: Okapi BM25 over job texts, the lexical half of hybrid scoring.
+//!
+//! Terms are lower-cased alphanumeric runs (`c++` and `c#` keep their sign,
+//! `node.js` is one term), with a short list of English stop words removed;
+//! there is no stemming. Scores use Lucene's idf,
+//! `ln(1 + (N - df + 0.5) / (df + 0.5))`, and the usual
+//! `tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avg_len))`.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{MatchError, Result};
+use crate::vector::{PositionFilter, TopK};
+
+/// Words too common to tell jobs apart.
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is",
+    "it", "its", "of", "on", "or", "that", "the", "to", "was", "were", "will", "with", "our",
+    "you", "your", "we", "this", "these", "their", "they", "i", "my", "me", "am", "but", "not",
+    "all", "any", "such", "other", "into", "than", "then", "also", "may", "can", "e.g", "etc",
+];
+
+/// The BM25 parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Bm25Params {
+    /// Term-frequency saturation. Default 1.2.
+    pub k1: f32,
+    /// Length normalization, 0 (none) to 1 (full). Default 0.75.
+    pub b: f32,
+}
+
+impl Default for Bm25Params {
+    fn default() -> Self {
+        Self { k1: 1.2, b: 0.75 }
+    }
+}
+
+impl Bm25Params {
+    fn validate(&self) -> Result<()> {
+        if !(self.k1.is_finite() && self.k1 >= 0.0) {
+            return Err(MatchError::InvalidOption {
+                name: "bm25 k1",
+                value: self.k1.to_string(),
+                reason: "use a finite value >= 0 (default 1.2)".into(),
+            });
+        }
+        if !(0.0..=1.0).contains(&self.b) {
+            return Err(MatchError::InvalidOption {
+                name: "bm25 b",
+                value: self.b.to_string(),
+                reason: "use a value in [0, 1] (default 0.75)".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// An inverted index of documents scored with BM25.
+///
+/// ```
+/// use jobfit_match::{Bm25, Bm25Params};
+///
+/// let bm25 = Bm25::new(&["rust engineer", "registered nurse", "rust and go engineer"], Bm25Params::default())?;
+/// let hits = bm25.search("Rust engineer", 10, None);
+/// assert_eq!(hits.iter().map(|hit| hit.0).collect::<Vec<_>>(), [0, 2]);
+/// # Ok::<(), jobfit_match::MatchError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Bm25 {
+    params: Bm25Params,
+    /// Term to postings `(document, term frequency)`, documents ascending.
+    postings: HashMap<String, Vec<(u32, u32)>>,
+    lengths: Vec<u32>,
+    avg_len: f32,
+}
+
+/// The terms of a text, in order, stop words removed.
+pub fn terms(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let next_is_alnum = chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+        if c.is_alphanumeric() {
+            current.extend(c.to_lowercase());
+        } else if !current.is_empty() && (c == '+' || c == '#') {
+            // `c++`, `c#`: the sign belongs to the term.
+            current.push(c);
+        } else if !current.is_empty() && c == '.' && next_is_alnum {
+            // `node.js`, `asp.net`: one term.
+            current.push(c);
+        } else if !current.is_empty() {
+            push_term(&mut out, std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        push_term(&mut out, current);
+    }
+    out
+}
+
+fn push_term(out: &mut Vec<String>, term: String) {
+    if !STOP_WORDS.contains(&term.as_str()) {
+        out.push(term);
+    }
+}
+
+impl Bm25 {
+    /// Indexes documents; document `i` is `texts[i]`.
+    ///
+    /// # Errors
+    ///
+    /// [`MatchError::InvalidOption`] for bad parameters or more than
+    /// `u32::MAX` documents.
+    pub fn new<S: AsRef<str>>(texts: &[S], params: Bm25Params) -> Result<Self> {
+        params.validate()?;
+        if u32::try_from(texts.len()).is_err() {
+            return Err(MatchError::InvalidOption {
+                name: "bm25 documents",
+                value: texts.len().to_string(),
+                reason: "at most 4,294,967,295 documents".into(),
+            });
+        }
+        Ok(Self::build(texts, params))
+    }
+
+    /// Indexes documents with parameters already checked and at most
+    /// `u32::MAX` documents (a larger catalog would not fit in memory).
+    pub(crate) fn build<S: AsRef<str>>(texts: &[S], params: Bm25Params) -> Self {
+        let mut postings: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+        let mut lengths = Vec::with_capacity(texts.len());
+        for (doc, text) in texts.iter().enumerate() {
+            let doc_terms = terms(text.as_ref());
+            lengths.push(u32::try_from(doc_terms.len()).unwrap_or(u32::MAX));
+            let mut counts: HashMap<String, u32> = HashMap::new();
+            for term in doc_terms {
+                *counts.entry(term).or_default() += 1;
+            }
+            for (term, count) in counts {
+                // `doc` fits in u32: checked by `new`, or stated by the caller.
+                postings.entry(term).or_default().push((doc as u32, count));
+            }
+        }
+        let total: u64 = lengths.iter().map(|&len| u64::from(len)).sum();
+        let avg_len = if lengths.is_empty() {
+            0.0
+        } else {
+            (total as f64 / lengths.len() as f64) as f32
+        };
+        Self {
+            params,
+            postings,
+            lengths,
+            avg_len,
+        }
+    }
+
+    /// The number of documents.
+    pub fn len(&self) -> usize {
+        self.lengths.len()
+    }
+
+    /// Whether there is no document.
+    pub fn is_empty(&self) -> bool {
+        self.lengths.is_empty()
+    }
+
+    /// The inverse document frequency of a term (0 for an unknown term).
+    pub fn idf(&self, term: &str) -> f32 {
+        let n = self.lengths.len() as f32;
+        match self.postings.get(term) {
+            Some(list) => {
+                let df = list.len() as f32;
+                (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+            }
+            None => 0.0,
+        }
+    }
+
+    /// The BM25 score of every document for `query` (0 where no term matches).
+    pub fn scores(&self, query: &str) -> Vec<f32> {
+        let mut scores = vec![0.0f32; self.lengths.len()];
+        let mut query_terms = terms(query);
+        query_terms.sort();
+        query_terms.dedup();
+        let Bm25Params { k1, b } = self.params;
+        let avg_len = self.avg_len.max(f32::MIN_POSITIVE);
+        for term in &query_terms {
+            let Some(list) = self.postings.get(term) else {
+                continue;
+            };
+            let idf = self.idf(term);
+            for &(doc, tf) in list {
+                let doc = doc as usize;
+                let tf = tf as f32;
+                let len = self.lengths[doc] as f32;
+                let norm = k1 * (1.0 - b + b * len / avg_len);
+                scores[doc] += idf * tf * (k1 + 1.0) / (tf + norm);
+            }
+        }
+        scores
+    }
+
+    /// The `k` best documents with a positive score, best first.
+    pub fn search(
+        &self,
+        query: &str,
+        k: usize,
+        filter: Option<PositionFilter<'_>>,
+    ) -> Vec<(usize, f32)> {
+        let mut top = TopK::new(k);
+        for (doc, score) in self.scores(query).into_iter().enumerate() {
+            if score > 0.0 && filter.is_none_or(|keep| keep(doc)) {
+                top.push(doc, score);
+            }
+        }
+        top.into_sorted()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_keep_programming_signs_and_drop_stop_words() {
+        assert_eq!(
+            terms("C++ and C# with Node.js, SQL. The end"),
+            ["c++", "c#", "node.js", "sql", "end"]
+        );
+    }
+
+    #[test]
+    fn scores_match_a_hand_computation() {
+        // Documents: d0 = [rust, engineer] (len 2), d1 = [nurse] (len 1),
+        // d2 = [rust, rust, developer] (len 3); avg_len = 2, N = 3.
+        let bm25 = Bm25::new(
+            &["rust engineer", "nurse", "rust rust developer"],
+            Bm25Params { k1: 1.2, b: 0.75 },
+        )
+        .unwrap();
+        // idf(rust): df = 2 -> ln(1 + 1.5 / 2.5) = ln 1.6.
+        let idf = 1.6f32.ln();
+        assert!((bm25.idf("rust") - idf).abs() < 1e-6);
+        let scores = bm25.scores("rust");
+        // d0: tf 1, norm = 1.2 * (0.25 + 0.75 * 2 / 2) = 1.2 -> idf * 2.2 / 2.2 = idf.
+        assert!((scores[0] - idf).abs() < 1e-6);
+        assert_eq!(scores[1], 0.0);
+        // d2: tf 2, norm = 1.2 * (0.25 + 0.75 * 1.5) = 1.65 -> idf * 2 * 2.2 / 3.65.
+        assert!((scores[2] - idf * 4.4 / 3.65).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,214 @@
+//! [`JobFilter`]: which jobs a recommendation may return (location, salary
+//! range, metadata equality).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jobfit_text::Job;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Catalog;
+use crate::error::{MatchError, Result};
+
+/// How a location filter compares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocationFilter {
+    /// The job's location contains this text, ignoring case (`"berlin"`
+    /// keeps `"Berlin, Germany"`).
+    Contains(String),
+    /// The job's location equals this text, ignoring case and surrounding
+    /// spaces.
+    Equals(String),
+}
+
+/// Constraints on the jobs returned. Every constraint set must hold; the
+/// default keeps every job.
+///
+/// - **location**: a job without a location fails a location filter;
+/// - **salary**: the wanted range must overlap the job's range (a missing
+///   bound is open on either side); a job without a salary fails it;
+/// - **metadata**: each `key = value` must equal the job's metadata value,
+///   ignoring case and surrounding spaces; a job without the key fails it.
+///
+/// A filter on a field that no job of the catalog has is refused by
+/// [`JobFilter::check`] (it would silently return nothing).
+///
+/// ```
+/// use jobfit_match::{JobFilter, LocationFilter};
+/// use jobfit_text::{Job, SalaryRange};
+///
+/// let filter = JobFilter::new()
+///     .with_location(LocationFilter::Contains("berlin".into()))
+///     .with_salary(Some(60_000.0), None)
+///     .with_metadata("remote", "yes");
+/// let job = Job::new("1", "Rust engineer")
+///     .with_location("Berlin, Germany")
+///     .with_salary(SalaryRange::new(Some(50_000.0), Some(70_000.0))?)
+///     .with_metadata("remote", "Yes");
+/// assert!(filter.matches(&job));
+/// assert!(!filter.matches(&Job::new("2", "Cook").with_location("Berlin")));
+/// # Ok::<(), jobfit_text::DataError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JobFilter {
+    /// The location constraint.
+    pub location: Option<LocationFilter>,
+    /// The wanted salary range `(min, max)`; either bound may be open.
+    pub salary: Option<(Option<f64>, Option<f64>)>,
+    /// Metadata values that must match.
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// What fields the jobs of a catalog have, to refuse filters on absent ones.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CatalogFacts {
+    has_location: bool,
+    has_salary: bool,
+    metadata_keys: BTreeSet<String>,
+}
+
+impl CatalogFacts {
+    pub(crate) fn of(catalog: &Catalog) -> Self {
+        let mut facts = Self::default();
+        for job in catalog.jobs() {
+            facts.has_location |= job.location.is_some();
+            facts.has_salary |= job.salary.is_some();
+            for key in job.metadata.keys() {
+                if !facts.metadata_keys.contains(key) {
+                    facts.metadata_keys.insert(key.clone());
+                }
+            }
+        }
+        facts
+    }
+}
+
+fn same_text(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
+impl JobFilter {
+    /// A filter that keeps every job.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a location constraint.
+    #[must_use]
+    pub fn with_location(mut self, location: LocationFilter) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    /// Adds a salary range constraint.
+    #[must_use]
+    pub fn with_salary(mut self, min: Option<f64>, max: Option<f64>) -> Self {
+        self.salary = Some((min, max));
+        self
+    }
+
+    /// Adds a metadata equality constraint.
+    #[must_use]
+    pub fn with_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// Whether the filter keeps every job.
+    pub fn is_empty(&self) -> bool {
+        self.location.is_none() && self.salary.is_none() && self.metadata.is_empty()
+    }
+
+    /// Whether a job passes.
+    pub fn matches(&self, job: &Job) -> bool {
+        let location_ok = match (&self.location, &job.location) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(LocationFilter::Contains(wanted)), Some(location)) => location
+                .to_lowercase()
+                .contains(wanted.trim().to_lowercase().as_str()),
+            (Some(LocationFilter::Equals(wanted)), Some(location)) => same_text(location, wanted),
+        };
+        let salary_ok = match (self.salary, job.salary) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some((want_min, want_max)), Some(range)) => {
+                range
+                    .max()
+                    .is_none_or(|high| want_min.is_none_or(|low| high >= low))
+                    && range
+                        .min()
+                        .is_none_or(|low| want_max.is_none_or(|high| low <= high))
+            }
+        };
+        location_ok
+            && salary_ok
+            && self.metadata.iter().all(|(key, wanted)| {
+                job.metadata
+                    .get(key)
+                    .is_some_and(|value| same_text(value, wanted))
+            })
+    }
+
+    /// Checks the filter against what the catalog's jobs have, and its salary bounds.
+    pub(crate) fn check(&self, facts: &CatalogFacts) -> Result<()> {
+        let unknown = |field: String| MatchError::UnknownFilterField {
+            field,
+            known: facts.metadata_keys.iter().cloned().collect(),
+        };
+        if self.location.is_some() && !facts.has_location {
+            return Err(unknown("a location".into()));
+        }
+        if let Some((min, max)) = self.salary {
+            if !facts.has_salary {
+                return Err(unknown("a salary".into()));
+            }
+            let bad = min.into_iter().chain(max).any(|bound| !bound.is_finite());
+            if bad || matches!((min, max), (Some(low), Some(high)) if low > high) {
+                return Err(MatchError::InvalidOption {
+                    name: "salary filter",
+                    value: format!("{min:?}..{max:?}"),
+                    reason: "give finite bounds with min <= max (either may be left open)".into(),
+                });
+            }
+        }
+        for key in self.metadata.keys() {
+            if !facts.metadata_keys.contains(key) {
+                return Err(unknown(format!("the metadata key {key:?}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jobfit_text::SalaryRange;
+
+    fn job_with_salary(min: Option<f64>, max: Option<f64>) -> Job {
+        Job::new("1", "x").with_salary(SalaryRange::new(min, max).unwrap())
+    }
+
+    #[test]
+    fn salary_ranges_overlap_with_open_bounds() {
+        let want = JobFilter::new().with_salary(Some(50.0), Some(60.0));
+        assert!(want.matches(&job_with_salary(Some(40.0), Some(50.0))));
+        assert!(want.matches(&job_with_salary(Some(55.0), None)));
+        assert!(want.matches(&job_with_salary(None, Some(70.0))));
+        assert!(!want.matches(&job_with_salary(Some(61.0), Some(90.0))));
+        assert!(!want.matches(&job_with_salary(None, Some(49.0))));
+        assert!(!want.matches(&Job::new("2", "no salary")));
+        let at_least = JobFilter::new().with_salary(Some(100.0), None);
+        assert!(at_least.matches(&job_with_salary(None, Some(100.0))));
+        assert!(!at_least.matches(&job_with_salary(Some(10.0), Some(99.0))));
+    }
+
+    #[test]
+    fn location_equality_ignores_case_and_spaces() {
+        let filter = JobFilter::new().with_location(LocationFilter::Equals(" paris ".into()));
+        assert!(filter.matches(&Job::new("1", "x").with_location("Paris")));
+        assert!(!filter.matches(&Job::new("1", "x").with_location("Paris, France")));
+    }
+}

@@ -1,0 +1,873 @@
+//! [`Matcher`]: recommends jobs of an index for a resume, with hybrid
+//! scoring, re-ranking and explanations.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use jobfit_model::TextEmbedder;
+use jobfit_text::{Cleaner, Job, SkillGazetteer};
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::bm25::{Bm25, Bm25Params};
+use crate::encode::{Chunking, LongText, clean_nonempty, pooled_queries, text_vectors};
+use crate::error::{MatchError, Result};
+use crate::explain::{Evidence, ResumeSkills, best_pair, evidence_sentences, job_skills};
+use crate::filter::{CatalogFacts, JobFilter};
+use crate::index::{JobIndex, ProgressMode};
+use crate::rerank::{MatchPair, Reranker};
+use crate::screen::Screener;
+use crate::vector::{PositionFilter, TopK, VectorIndex};
+
+/// How the dense (embedding) and lexical (BM25) scores are combined.
+///
+/// Hybrid scoring is off by default because it did not help the zero-shot
+/// encoder on the evaluation sets (`jobfit eval retrieve --hybrid ...`,
+/// MRR@10 dense / RRF / weighted 0.7): O*NET held-out titles 0.365 / 0.305 /
+/// 0.360, JobBERT titles -> ESCO 0.294 / 0.277 / 0.302, resumes -> O*NET
+/// 0.415 / 0.401 / not run. BM25 helps where exact terms matter (skill
+/// names, product names): try `weighted:0.7` on your own catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Fusion {
+    /// `dense_weight * dense + (1 - dense_weight) * bm25`, each min-max
+    /// normalized over its candidate list (a job missing from one list gets
+    /// 0 there).
+    Weighted {
+        /// Weight of the dense score, in `[0, 1]`.
+        dense_weight: f32,
+    },
+    /// Reciprocal rank fusion: `1 / (k + dense rank) + 1 / (k + bm25 rank)`,
+    /// ranks from 1, a missing rank adding nothing.
+    Rrf {
+        /// The rank offset (60 in the original paper).
+        k: f32,
+    },
+}
+
+impl std::str::FromStr for Fusion {
+    type Err = MatchError;
+
+    /// `rrf`, `rrf:K`, `weighted` (dense weight 0.7) or `weighted:W`.
+    fn from_str(text: &str) -> Result<Self> {
+        let bad = || MatchError::InvalidOption {
+            name: "fusion",
+            value: text.to_string(),
+            reason: "use rrf, rrf:K, weighted or weighted:W with W in [0, 1]".into(),
+        };
+        let (name, value) = match text.trim().split_once(':') {
+            Some((name, value)) => (name, Some(value.trim().parse::<f32>().map_err(|_| bad())?)),
+            None => (text.trim(), None),
+        };
+        let fusion = match name.to_ascii_lowercase().as_str() {
+            "rrf" => Self::Rrf {
+                k: value.unwrap_or(60.0),
+            },
+            "weighted" => Self::Weighted {
+                dense_weight: value.unwrap_or(0.7),
+            },
+            _ => return Err(bad()),
+        };
+        fusion.validate()?;
+        Ok(fusion)
+    }
+}
+
+impl Fusion {
+    fn validate(&self) -> Result<()> {
+        match *self {
+            Self::Weighted { dense_weight } if !(0.0..=1.0).contains(&dense_weight) => {
+                Err(MatchError::InvalidOption {
+                    name: "fusion dense_weight",
+                    value: dense_weight.to_string(),
+                    reason: "use a weight in [0, 1]".into(),
+                })
+            }
+            Self::Rrf { k } if !(k.is_finite() && k >= 0.0) => Err(MatchError::InvalidOption {
+                name: "fusion rrf k",
+                value: k.to_string(),
+                reason: "use a finite k >= 0 (60 is usual)".into(),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Options of [`Matcher::recommend`]. The defaults: 10 results, no filter,
+/// head-of-text long-text scoring, dense scores only, no re-ranking, with
+/// explanations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecommendOptions {
+    /// How many jobs to return (all that pass the filter when fewer). Must
+    /// be at least 1. Default 10.
+    pub top_k: usize,
+    /// Which jobs may be returned. Default: all.
+    pub filter: JobFilter,
+    /// How a resume longer than the encoder's window is scored.
+    pub long_text: LongText,
+    /// Tokens shared by consecutive chunks (at most half the encoder's
+    /// window). Default 32.
+    pub chunk_overlap: usize,
+    /// The most chunks per resume, from its start. Default 16.
+    pub max_chunks: usize,
+    /// Fuse BM25 over the job texts with the dense score. Default: off.
+    pub hybrid: Option<Fusion>,
+    /// Candidates taken from each of the dense and BM25 lists before
+    /// fusion. Default 100.
+    pub hybrid_candidates: usize,
+    /// Re-rank this many top candidates with the matcher's reranker.
+    /// Default: off.
+    pub rerank: Option<usize>,
+    /// Compute matched and missing skills and the evidence pair. Default true.
+    pub explain: bool,
+    /// The most resume sentences compared for evidence. Default 32.
+    pub max_resume_sentences: usize,
+    /// The most sentences of each job compared for evidence. Default 12.
+    pub max_job_sentences: usize,
+}
+
+impl Default for RecommendOptions {
+    fn default() -> Self {
+        Self {
+            top_k: 10,
+            filter: JobFilter::default(),
+            long_text: LongText::default(),
+            chunk_overlap: 32,
+            max_chunks: 16,
+            hybrid: None,
+            hybrid_candidates: 100,
+            rerank: None,
+            explain: true,
+            max_resume_sentences: 32,
+            max_job_sentences: 12,
+        }
+    }
+}
+
+impl RecommendOptions {
+    /// The default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the number of results.
+    #[must_use]
+    pub fn with_top_k(mut self, top_k: usize) -> Self {
+        self.top_k = top_k;
+        self
+    }
+
+    /// Sets the filter.
+    #[must_use]
+    pub fn with_filter(mut self, filter: JobFilter) -> Self {
+        self.filter = filter;
+        self
+    }
+
+    /// Sets the long-text strategy.
+    #[must_use]
+    pub fn with_long_text(mut self, long_text: LongText) -> Self {
+        self.long_text = long_text;
+        self
+    }
+
+    /// Turns hybrid scoring on with a fusion, or off with `None`.
+    #[must_use]
+    pub fn with_hybrid(mut self, fusion: Option<Fusion>) -> Self {
+        self.hybrid = fusion;
+        self
+    }
+
+    /// Re-ranks the top `candidates` with the matcher's reranker, or turns
+    /// re-ranking off with `None`.
+    #[must_use]
+    pub fn with_rerank(mut self, candidates: Option<usize>) -> Self {
+        self.rerank = candidates;
+        self
+    }
+
+    /// Turns explanations on or off.
+    #[must_use]
+    pub fn with_explain(mut self, explain: bool) -> Self {
+        self.explain = explain;
+        self
+    }
+
+    /// Checks the options.
+    ///
+    /// # Errors
+    ///
+    /// [`MatchError::ZeroTopK`], or [`MatchError::InvalidOption`] naming the
+    /// bad option.
+    pub fn validate(&self) -> Result<()> {
+        if self.top_k == 0 {
+            return Err(MatchError::ZeroTopK);
+        }
+        self.chunking().validate()?;
+        if let Some(fusion) = &self.hybrid {
+            fusion.validate()?;
+            if self.hybrid_candidates == 0 {
+                return Err(MatchError::InvalidOption {
+                    name: "hybrid_candidates",
+                    value: "0".into(),
+                    reason: "take at least one candidate from each list (default 100)".into(),
+                });
+            }
+        }
+        if self.rerank == Some(0) {
+            return Err(MatchError::InvalidOption {
+                name: "rerank",
+                value: "0".into(),
+                reason: "re-rank at least one candidate, or turn re-ranking off".into(),
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn chunking(&self) -> Chunking {
+        Chunking {
+            strategy: self.long_text,
+            overlap: self.chunk_overlap,
+            max_chunks: self.max_chunks,
+        }
+    }
+}
+
+/// The parts of a final score.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScoreParts {
+    /// The embedding similarity (cosine for normalized embeddings), when
+    /// the job was among the dense candidates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dense: Option<f32>,
+    /// The BM25 score, when hybrid scoring is on and the job was among the
+    /// lexical candidates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lexical: Option<f32>,
+    /// The reranker's score, when the job was re-ranked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rerank: Option<f32>,
+}
+
+/// A ranked position of the catalog with its score.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    /// The job's position in the catalog.
+    pub position: usize,
+    /// The final score: the reranker's score for re-ranked jobs, the fused
+    /// score with hybrid scoring, the dense score otherwise. Only the order
+    /// of scores within one result list is meaningful.
+    pub score: f32,
+    /// The parts of the score.
+    pub parts: ScoreParts,
+}
+
+/// One recommended job, with why it fits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation {
+    /// The rank, from 1.
+    pub rank: usize,
+    /// The job.
+    pub job: Job,
+    /// The final score (see [`Hit::score`]).
+    pub score: f32,
+    /// The parts of the score.
+    pub scores: ScoreParts,
+    /// Skills of the job the resume shows.
+    pub matched_skills: Vec<String>,
+    /// Skills of the job the resume does not show.
+    pub missing_skills: Vec<String>,
+    /// The resume sentence and job sentence that are most alike.
+    pub evidence: Option<Evidence>,
+}
+
+/// Recommends jobs of a [`JobIndex`] for resumes.
+///
+/// A `Matcher` is `Send + Sync`: build one and share it (by reference or in
+/// an `Arc`) between the threads that serve requests; every method takes
+/// `&self`.
+///
+/// ```no_run
+/// use jobfit_match::{Catalog, IndexOptions, JobIndex, Matcher, RecommendOptions};
+/// use jobfit_model::TextEmbedder;
+///
+/// let device = burn::prelude::Device::default();
+/// let embedder = TextEmbedder::from_dir("models/all-MiniLM-L6-v2", &device)?;
+/// let index = JobIndex::build(Catalog::onet().clone(), &embedder, &IndexOptions::default())?;
+/// let matcher = Matcher::new(index, embedder)?;
+/// for rec in matcher.recommend("Registered nurse, ICU, 6 years...", &RecommendOptions::default())? {
+///     println!("{} {:.3} missing: {:?}", rec.job.title, rec.score, rec.missing_skills);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Matcher {
+    index: JobIndex,
+    embedder: Arc<TextEmbedder>,
+    facts: CatalogFacts,
+    backend: Option<Box<dyn VectorIndex>>,
+    reranker: Option<Arc<dyn Reranker>>,
+    gazetteer: SkillGazetteer,
+    cleaner: Cleaner,
+    bm25_params: Bm25Params,
+    /// The job texts (the index's fields), built on first need.
+    job_texts: OnceLock<Vec<String>>,
+    /// BM25 over the job texts, built on first hybrid query.
+    bm25: OnceLock<Bm25>,
+}
+
+impl Matcher {
+    /// A matcher over `index` that embeds resumes with `embedder`.
+    ///
+    /// # Errors
+    ///
+    /// [`MatchError::ModelMismatch`] when the index was built with another model.
+    pub fn new(index: JobIndex, embedder: impl Into<Arc<TextEmbedder>>) -> Result<Self> {
+        let embedder = embedder.into();
+        index.check_model(embedder.identity())?;
+        Ok(Self {
+            facts: CatalogFacts::of(index.catalog()),
+            index,
+            embedder,
+            backend: None,
+            reranker: None,
+            gazetteer: SkillGazetteer::default_gazetteer().clone(),
+            cleaner: Cleaner::default(),
+            bm25_params: Bm25Params::default(),
+            job_texts: OnceLock::new(),
+            bm25: OnceLock::new(),
+        })
+    }
+
+    /// Sets the reranker used when [`RecommendOptions::rerank`] is on.
+    #[must_use]
+    pub fn with_reranker(mut self, reranker: Arc<dyn Reranker>) -> Self {
+        self.reranker = Some(reranker);
+        self
+    }
+
+    /// Sets the skill gazetteer of the explanations (default: the bundled one).
+    #[must_use]
+    pub fn with_gazetteer(mut self, gazetteer: SkillGazetteer) -> Self {
+        self.gazetteer = gazetteer;
+        self
+    }
+
+    /// Sets the cleaner applied to resumes (default: [`Cleaner::default`]).
+    #[must_use]
+    pub fn with_cleaner(mut self, cleaner: Cleaner) -> Self {
+        self.cleaner = cleaner;
+        self
+    }
+
+    /// Sets the BM25 parameters of hybrid scoring.
+    ///
+    /// # Errors
+    ///
+    /// [`MatchError::InvalidOption`] for parameters out of range.
+    pub fn with_bm25_params(mut self, params: Bm25Params) -> Result<Self> {
+        Bm25::new(&[""], params)?;
+        self.bm25_params = params;
+        self.bm25 = OnceLock::new();
+        Ok(self)
+    }
+
+    /// Searches `backend` instead of the index's exact vectors: an
+    /// approximate index or a vector-database client holding the same
+    /// vectors at the same positions.
+    ///
+    /// # Errors
+    ///
+    /// [`MatchError::InvalidVector`] when its size or width differs from the index's.
+    pub fn with_vector_index(mut self, backend: Box<dyn VectorIndex>) -> Result<Self> {
+        if backend.len() != self.index.len() || backend.dim() != self.index.vectors().dim() {
+            return Err(MatchError::InvalidVector {
+                message: format!(
+                    "the vector index holds {} {}-wide vectors but the job index {} {}-wide ones",
+                    backend.len(),
+                    backend.dim(),
+                    self.index.len(),
+                    self.index.vectors().dim()
+                ),
+            });
+        }
+        self.backend = Some(backend);
+        Ok(self)
+    }
+
+    /// The index.
+    pub fn index(&self) -> &JobIndex {
+        &self.index
+    }
+
+    /// The embedder.
+    pub fn embedder(&self) -> &Arc<TextEmbedder> {
+        &self.embedder
+    }
+
+    /// A [`Screener`] sharing this matcher's embedder, reranker, gazetteer
+    /// and cleaner.
+    pub fn screener(&self) -> Screener {
+        let screener = Screener::new(Arc::clone(&self.embedder))
+            .with_gazetteer(self.gazetteer.clone())
+            .with_cleaner(self.cleaner.clone());
+        match &self.reranker {
+            Some(reranker) => screener.with_reranker(Arc::clone(reranker)),
+            None => screener,
+        }
+    }
+
+    fn vectors(&self) -> &dyn VectorIndex {
+        match &self.backend {
+            Some(backend) => backend.as_ref(),
+            None => self.index.vectors(),
+        }
+    }
+
+    fn job_texts(&self) -> &[String] {
+        self.job_texts
+            .get_or_init(|| self.index.catalog().texts(self.index.fields()))
+    }
+
+    fn bm25(&self) -> &Bm25 {
+        self.bm25
+            .get_or_init(|| Bm25::build(self.job_texts(), self.bm25_params))
+    }
+
+    /// Recommends jobs for a resume, best first.
+    ///
+    /// # Errors
+    ///
+    /// [`MatchError::ZeroTopK`] and [`MatchError::InvalidOption`] for bad
+    /// options, [`MatchError::UnknownFilterField`] for a filter on a field no
+    /// job has, [`MatchError::EmptyText`] for a resume that is empty once
+    /// cleaned, [`MatchError::NoReranker`] when re-ranking is asked for
+    /// without a reranker, and the embedder's errors.
+    pub fn recommend(
+        &self,
+        resume: &str,
+        options: &RecommendOptions,
+    ) -> Result<Vec<Recommendation>> {
+        self.check(options)?;
+        let cleaned = clean_nonempty(&self.cleaner, resume, || "resume".to_string())?;
+        let hits = self
+            .rank_cleaned(&[cleaned.as_str()], options)?
+            .pop()
+            .unwrap_or_default();
+        let explanations = if options.explain {
+            self.explain(&cleaned, &hits, options)?
+        } else {
+            vec![(Vec::new(), Vec::new(), None); hits.len()]
+        };
+        Ok(hits
+            .into_iter()
+            .zip(explanations)
+            .enumerate()
+            .filter_map(|(rank, (hit, (matched, missing, evidence)))| {
+                Some(Recommendation {
+                    rank: rank + 1,
+                    job: self.index.catalog().get(hit.position)?.clone(),
+                    score: hit.score,
+                    scores: hit.parts,
+                    matched_skills: matched,
+                    missing_skills: missing,
+                    evidence,
+                })
+            })
+            .collect())
+    }
+
+    /// Ranks the catalog for many query texts (titles, resumes), without
+    /// explanations: one list of hits per query, best first. Queries are
+    /// embedded in batches; a progress bar follows `progress`.
+    ///
+    /// This is what retrieval evaluation runs.
+    ///
+    /// # Errors
+    ///
+    /// As [`Matcher::recommend`]; an empty query names its position (`query 3`, from 1).
+    pub fn rank_many(
+        &self,
+        queries: &[&str],
+        options: &RecommendOptions,
+        progress: ProgressMode,
+    ) -> Result<Vec<Vec<Hit>>> {
+        self.check(options)?;
+        let cleaned = queries
+            .iter()
+            .enumerate()
+            .map(|(i, query)| clean_nonempty(&self.cleaner, query, || format!("query {}", i + 1)))
+            .collect::<Result<Vec<_>>>()?;
+        let bar = progress.bar(cleaned.len() as u64, "ranking queries");
+        let mut out = Vec::with_capacity(cleaned.len());
+        for chunk in cleaned.chunks(256) {
+            let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            out.extend(self.rank_cleaned(&refs, options)?);
+            bar.inc(chunk.len() as u64);
+        }
+        bar.finish_and_clear();
+        Ok(out)
+    }
+
+    fn check(&self, options: &RecommendOptions) -> Result<()> {
+        options.validate()?;
+        options.filter.check(&self.facts)?;
+        if options.rerank.is_some() && self.reranker.is_none() {
+            return Err(MatchError::NoReranker);
+        }
+        Ok(())
+    }
+
+    /// Ranks cleaned, non-empty texts; options already checked.
+    fn rank_cleaned(&self, texts: &[&str], options: &RecommendOptions) -> Result<Vec<Vec<Hit>>> {
+        let vectors = text_vectors(&self.embedder, texts, options.chunking())?;
+        let catalog = self.index.catalog();
+        let keep = |position: usize| {
+            catalog
+                .get(position)
+                .is_some_and(|job| options.filter.matches(job))
+        };
+        let filter: Option<PositionFilter<'_>> = if options.filter.is_empty() {
+            None
+        } else {
+            Some(&keep)
+        };
+        let rerank = options.rerank.unwrap_or(0);
+        let need = options.top_k.max(rerank);
+        let dense_k = match options.hybrid {
+            Some(_) => need.max(options.hybrid_candidates),
+            None => need,
+        };
+        let mut out = Vec::with_capacity(texts.len());
+        for (text, vectors) in texts.iter().zip(vectors) {
+            let queries = pooled_queries(vectors, options.long_text);
+            let dense = self.dense_search(&queries, dense_k, filter)?;
+            let mut hits: Vec<Hit> = match options.hybrid {
+                None => dense
+                    .into_iter()
+                    .map(|(position, score)| Hit {
+                        position,
+                        score,
+                        parts: ScoreParts {
+                            dense: Some(score),
+                            ..ScoreParts::default()
+                        },
+                    })
+                    .collect(),
+                Some(fusion) => {
+                    let lexical = self.bm25().search(text, dense_k, filter);
+                    fuse(&dense, &lexical, fusion)
+                }
+            };
+            if let (Some(candidates), Some(reranker)) = (options.rerank, &self.reranker) {
+                self.rerank(reranker.as_ref(), text, &mut hits, candidates)?;
+            }
+            hits.truncate(options.top_k);
+            out.push(hits);
+        }
+        Ok(out)
+    }
+
+    /// The `k` best positions for one or more query vectors (several: max-pooled).
+    fn dense_search(
+        &self,
+        queries: &Array2<f32>,
+        k: usize,
+        filter: Option<PositionFilter<'_>>,
+    ) -> Result<Vec<(usize, f32)>> {
+        let index = self.vectors();
+        let rows: Vec<Vec<f32>> = queries.rows().into_iter().map(|row| row.to_vec()).collect();
+        if let [single] = rows.as_slice() {
+            return index.search(single, k, filter);
+        }
+        // Max over chunks: a job in the true top k by its best chunk c is in
+        // chunk c's own top k (every job above it there scores higher
+        // overall), so merging the per-chunk lists by maximum is exact.
+        let mut best: HashMap<usize, f32> = HashMap::new();
+        for row in &rows {
+            for (position, score) in index.search(row, k, filter)? {
+                let entry = best.entry(position).or_insert(f32::NEG_INFINITY);
+                *entry = entry.max(score);
+            }
+        }
+        let mut top = TopK::new(k);
+        for (position, score) in best {
+            top.push(position, score);
+        }
+        Ok(top.into_sorted())
+    }
+
+    fn rerank(
+        &self,
+        reranker: &dyn Reranker,
+        resume: &str,
+        hits: &mut [Hit],
+        candidates: usize,
+    ) -> Result<()> {
+        let n = candidates.min(hits.len());
+        let texts = self.job_texts();
+        let pairs: Vec<MatchPair<'_>> = hits[..n]
+            .iter()
+            .map(|hit| MatchPair {
+                job: texts.get(hit.position).map_or("", String::as_str),
+                resume,
+            })
+            .collect();
+        let scores = reranker.score_pairs(&pairs)?;
+        if scores.len() != n {
+            return Err(MatchError::Backend(format!(
+                "the reranker returned {} scores for {n} pairs",
+                scores.len()
+            )));
+        }
+        rerank_hits(&mut hits[..n], &scores);
+        Ok(())
+    }
+
+    /// Matched skills, missing skills and evidence for each hit.
+    #[allow(clippy::type_complexity)]
+    fn explain(
+        &self,
+        resume: &str,
+        hits: &[Hit],
+        options: &RecommendOptions,
+    ) -> Result<Vec<(Vec<String>, Vec<String>, Option<Evidence>)>> {
+        let catalog = self.index.catalog();
+        let jobs: Vec<&Job> = hits
+            .iter()
+            .filter_map(|hit| catalog.get(hit.position))
+            .collect();
+        let resume_skills = ResumeSkills::new(resume, &self.gazetteer);
+        let gaps: Vec<(Vec<String>, Vec<String>)> = jobs
+            .iter()
+            .map(|job| resume_skills.gap(job_skills(job, &self.gazetteer)))
+            .collect();
+        let job_sentences: Vec<Vec<String>> = jobs
+            .iter()
+            .map(|job| job_sentences(job, options.max_job_sentences))
+            .collect();
+        let evidence = evidence_for(
+            &self.embedder,
+            resume,
+            options.max_resume_sentences,
+            &job_sentences,
+            Side::ResumeFirst,
+        )?;
+        Ok(gaps
+            .into_iter()
+            .zip(evidence)
+            .map(|((matched, missing), evidence)| (matched, missing, evidence))
+            .collect())
+    }
+}
+
+/// The sentences of a job for evidence: of its description, else its title.
+pub(crate) fn job_sentences(job: &Job, max: usize) -> Vec<String> {
+    let description = jobfit_text::clean(&job.description);
+    let sentences = evidence_sentences(&description, max);
+    if sentences.is_empty() {
+        vec![jobfit_text::clean(&job.title)]
+    } else {
+        sentences
+    }
+}
+
+/// Which side of an evidence pair is the single text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// One resume against many jobs.
+    ResumeFirst,
+    /// One job against many resumes.
+    JobFirst,
+}
+
+/// The best pair between the sentences of one text and those of each of
+/// `others`: the single text's sentences are embedded once, all the other
+/// sentences in one call.
+pub(crate) fn evidence_for(
+    embedder: &TextEmbedder,
+    single: &str,
+    max_single: usize,
+    others: &[Vec<String>],
+    side: Side,
+) -> Result<Vec<Option<Evidence>>> {
+    let single_sentences = evidence_sentences(single, max_single);
+    if single_sentences.is_empty() || others.iter().all(Vec::is_empty) {
+        return Ok(vec![None; others.len()]);
+    }
+    let mut texts: Vec<&str> = single_sentences.iter().map(String::as_str).collect();
+    for sentences in others {
+        texts.extend(sentences.iter().map(String::as_str));
+    }
+    let vectors = embedder.embed(&texts)?;
+    let single_vectors = vectors
+        .slice(ndarray::s![..single_sentences.len(), ..])
+        .to_owned();
+    let mut row = single_sentences.len();
+    let mut out = Vec::with_capacity(others.len());
+    for sentences in others {
+        let block = vectors.slice(ndarray::s![row..row + sentences.len(), ..]);
+        row += sentences.len();
+        out.push(
+            best_pair(&single_sentences, &single_vectors, sentences, block).map(
+                |(i, j, similarity)| {
+                    let (one, other) = (single_sentences[i].clone(), sentences[j].clone());
+                    let (resume_sentence, job_sentence) = match side {
+                        Side::ResumeFirst => (one, other),
+                        Side::JobFirst => (other, one),
+                    };
+                    Evidence {
+                        resume_sentence,
+                        job_sentence,
+                        similarity,
+                    }
+                },
+            ),
+        );
+    }
+    Ok(out)
+}
+
+/// Reorders hits by reranker scores (stable for ties) and records them.
+pub(crate) fn rerank_hits(hits: &mut [Hit], scores: &[f32]) {
+    for (hit, &score) in hits.iter_mut().zip(scores) {
+        hit.parts.rerank = Some(score);
+        hit.score = score;
+    }
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+}
+
+/// Fuses a dense and a lexical candidate list into one ranking.
+pub(crate) fn fuse(dense: &[(usize, f32)], lexical: &[(usize, f32)], fusion: Fusion) -> Vec<Hit> {
+    let mut parts: HashMap<usize, ScoreParts> = HashMap::new();
+    let mut fused: HashMap<usize, f32> = HashMap::new();
+    for &(position, score) in dense {
+        parts.entry(position).or_default().dense = Some(score);
+    }
+    for &(position, score) in lexical {
+        parts.entry(position).or_default().lexical = Some(score);
+    }
+    match fusion {
+        Fusion::Rrf { k } => {
+            for list in [dense, lexical] {
+                for (rank, &(position, _)) in list.iter().enumerate() {
+                    *fused.entry(position).or_default() += 1.0 / (k + rank as f32 + 1.0);
+                }
+            }
+        }
+        Fusion::Weighted { dense_weight } => {
+            for (list, weight) in [(dense, dense_weight), (lexical, 1.0 - dense_weight)] {
+                let (low, high) = list
+                    .iter()
+                    .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &(_, s)| {
+                        (lo.min(s), hi.max(s))
+                    });
+                let span = high - low;
+                for &(position, score) in list {
+                    // A list of one score, or of equal scores, normalizes to 1.
+                    let normalized = if span > 0.0 {
+                        (score - low) / span
+                    } else {
+                        1.0
+                    };
+                    *fused.entry(position).or_default() += weight * normalized;
+                }
+            }
+        }
+    }
+    let mut hits: Vec<Hit> = fused
+        .into_iter()
+        .map(|(position, score)| Hit {
+            position,
+            score,
+            parts: parts.get(&position).copied().unwrap_or_default(),
+        })
+        .collect();
+    // Best first; ties by the dense score, then by position, for a stable order.
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| {
+                b.parts
+                    .dense
+                    .unwrap_or(f32::NEG_INFINITY)
+                    .total_cmp(&a.parts.dense.unwrap_or(f32::NEG_INFINITY))
+            })
+            .then(a.position.cmp(&b.position))
+    });
+    hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rrf_matches_a_hand_computation() {
+        // dense: 7, 3; lexical: 3, 9. With k = 0: 3 -> 1/2 + 1/1 = 1.5,
+        // 7 -> 1/1 = 1, 9 -> 1/2 = 0.5.
+        let hits = fuse(
+            &[(7, 0.9), (3, 0.8)],
+            &[(3, 5.0), (9, 2.0)],
+            Fusion::Rrf { k: 0.0 },
+        );
+        let order: Vec<(usize, f32)> = hits.iter().map(|hit| (hit.position, hit.score)).collect();
+        assert_eq!(order, vec![(3, 1.5), (7, 1.0), (9, 0.5)]);
+        assert_eq!(hits[0].parts.dense, Some(0.8));
+        assert_eq!(hits[0].parts.lexical, Some(5.0));
+        assert_eq!(hits[2].parts.dense, None);
+    }
+
+    #[test]
+    fn weighted_fusion_normalizes_each_list() {
+        // dense 0.9 / 0.5 -> 1 / 0; lexical 4 / 2 / 0 -> 1 / 0.5 / 0.
+        let hits = fuse(
+            &[(1, 0.9), (2, 0.5)],
+            &[(2, 4.0), (3, 2.0), (1, 0.0)],
+            Fusion::Weighted { dense_weight: 0.5 },
+        );
+        let order: Vec<(usize, f32)> = hits.iter().map(|hit| (hit.position, hit.score)).collect();
+        // 1: 0.5 * 1 + 0.5 * 0 = 0.5; 2: 0 + 0.5 = 0.5 (tie -> higher dense first); 3: 0.25.
+        assert_eq!(order, vec![(1, 0.5), (2, 0.5), (3, 0.25)]);
+    }
+
+    #[test]
+    fn fusion_parses() {
+        assert_eq!("rrf".parse::<Fusion>().ok(), Some(Fusion::Rrf { k: 60.0 }));
+        assert_eq!(
+            "weighted:0.8".parse::<Fusion>().ok(),
+            Some(Fusion::Weighted { dense_weight: 0.8 })
+        );
+        assert!("weighted:2".parse::<Fusion>().is_err());
+        assert!("bm25".parse::<Fusion>().is_err());
+    }
+
+    #[test]
+    fn reranking_reorders_and_records_scores() {
+        let mut hits: Vec<Hit> = [(4, 0.9), (5, 0.8), (6, 0.7)]
+            .into_iter()
+            .map(|(position, score)| Hit {
+                position,
+                score,
+                parts: ScoreParts {
+                    dense: Some(score),
+                    ..ScoreParts::default()
+                },
+            })
+            .collect();
+        rerank_hits(&mut hits, &[0.1, 2.0, -1.0]);
+        let order: Vec<usize> = hits.iter().map(|hit| hit.position).collect();
+        assert_eq!(order, [5, 4, 6]);
+        assert_eq!(hits[0].parts.rerank, Some(2.0));
+        assert_eq!(hits[0].parts.dense, Some(0.8));
+    }
+
+    #[test]
+    fn matcher_is_shareable() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Matcher>();
+        shared::<Recommendation>();
+    }
+}

@@ -1,0 +1,17 @@
+//! Integration tests for jobfit-match: one test binary, one module per area.
+
+// Not every helper is used by every crate's tests.
+#[allow(dead_code)]
+#[path = "../../text/tests/support.rs"]
+mod support;
+
+mod common;
+
+mod catalog;
+mod data;
+mod index;
+mod pretrained;
+mod recommend;
+mod screen;
+mod sentences;
+mod vector;

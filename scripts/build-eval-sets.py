@@ -1,0 +1,337 @@
+#!/usr/bin/env python3
+"""Generate the retrieval evaluation sets and contrastive training pairs of jobfit under eval/.
+
+Usage: scripts/build-eval-sets.py [--shared DIR] [--out DIR] [--catalog FILE]
+
+DIR defaults to ../shared next to the repository root and must hold data/onet-29.3, data/esco,
+data/jobbert-titles and data/resumes-livecareer. --out defaults to eval/ in the repository; --catalog to the
+bundled O*NET catalog crates/match/data/onet-29.3-occupations.jsonl (scripts/build-onet-catalog.py). Python 3
+standard library only; the output is deterministic. The generated files are not committed (the LiveCareer resumes
+and the JobBERT titles are for evaluation only): eval/README.md lists them and docs/DATA.md has the sources.
+
+Query files hold one JSON object per line, {"query": "...", "relevant": ["id", ...]}, the format of
+`jobfit eval retrieve --queries`; catalogs hold one job per line in the catalog schema; training pairs hold
+{"anchor": "...", "positive": "..."}.
+
+The held-out rule (the training side must use the same one): a text is held out when the FNV-1a 64-bit hash of
+the UTF-8 bytes of its key is divisible by 5. The key of an O*NET alternate title is the title lower-cased with
+its white space collapsed and trimmed (Rust: `title.split_whitespace().collect::<Vec<_>>().join(" ")
+.to_lowercase()`; for every title of the file this equals `title.trim().to_lowercase()`); the key of a LiveCareer
+resume is its id as written in the CSV. FNV-1a 64: start from 0xcbf29ce484222325; for each byte, xor it in, then
+multiply by 0x100000001b3 modulo 2^64.
+
+Files written (counts are checked below):
+
+- onet-catalog.jsonl: a copy of the bundled catalog (title, description with main tasks, skills).
+- onet-catalog-short.jsonl: the same occupations with the O*NET description alone and no skills, so that the
+  indexed text is "title + description".
+- onet-titles.queries.jsonl: held-out O*NET alternate titles -> the occupations that list them (all of them when
+  several do), one query per distinct key, in the order the file first lists them.
+- onet-titles.small.queries.jsonl: the held-out titles whose hash is divisible by 40 (a fixed subset of about
+  1,000, for quick runs).
+- onet-titles.train-pairs.jsonl: the other alternate titles as pairs {"anchor": alternate title,
+  "positive": occupation title + ". " + O*NET description}, one per (title, occupation).
+- esco-catalog.jsonl: the 2,942 ESCO occupations (id = concept URI, title = preferred label, description; the
+  ISCO group and the alternative labels, joined by " | ", in the metadata, not in the skills).
+- esco-titles.queries.jsonl: the JobBERT dev vacancy titles -> their ESCO occupation, one query per row of the
+  file (15,463, as in the published evaluation: a title listed twice is two queries).
+- esco-titles.small.queries.jsonl: the rows whose title key hashes to a multiple of 15 (about 1,000).
+- esco-alt-labels.train-pairs.jsonl: ESCO alternative labels -> preferred label + ". " + description, leaving
+  out every label equal (ignoring case and white space differences) to a JobBERT dev title.
+- resumes.queries.jsonl: held-out LiveCareer resumes (id hash divisible by 5) -> the O*NET codes of their
+  category (eval/livecareer-onet-map.tsv); resumes-all.queries.jsonl: all of them.
+- manifest.json: the line count and SHA-256 of every file above.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+FNV_OFFSET = 0xCBF29CE484222325
+FNV_PRIME = 0x100000001B3
+MASK = (1 << 64) - 1
+HOLD_OUT = 5
+ONET_SMALL = 40  # a multiple of HOLD_OUT, so the small set is part of the held-out one
+ESCO_SMALL = 15
+ESCO_SOURCE = "ESCO v1.0.8"
+
+
+def fnv1a64(text: str) -> int:
+    """FNV-1a, 64 bits, of the UTF-8 bytes of `text`."""
+    h = FNV_OFFSET
+    for byte in text.encode("utf-8"):
+        h = ((h ^ byte) * FNV_PRIME) & MASK
+    return h
+
+
+# The published FNV-1a 64 test vectors.
+assert fnv1a64("") == 0xCBF29CE484222325
+assert fnv1a64("a") == 0xAF63DC4C8601EC8C
+assert fnv1a64("foobar") == 0x85944171F73967E8
+
+
+def title_key(title: str) -> str:
+    """The held-out key of a title: lower-cased, runs of white space made one space, surrounding space removed.
+
+    For every O*NET alternate title this is the title trimmed and lower-cased (none has a run of spaces inside)."""
+    return " ".join(title.split()).lower()
+
+
+def held_out_title(title: str) -> bool:
+    """Whether an O*NET alternate title belongs to the evaluation part."""
+    return fnv1a64(title_key(title)) % HOLD_OUT == 0
+
+
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def jsonl(records: list[dict]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Writes a file through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def pair_text(title: str, description: str) -> str:
+    """The positive side of a training pair."""
+    description = description.strip()
+    return f"{title.strip()}. {description}" if description else title.strip()
+
+
+def onet_sets(onet: Path, catalog: list[dict]) -> dict[str, list[dict]]:
+    """The O*NET catalogs, title queries and training pairs."""
+    codes = {job["id"]: job for job in catalog}
+    short = [
+        {**job, "description": job["description"].split("\n", 1)[0], "skills": []} for job in catalog
+    ]
+    plain = {job["id"]: job["description"] for job in short}
+
+    spelling: dict[str, str] = {}  # key -> first spelling
+    relevant: dict[str, list[str]] = {}  # key -> codes in first-seen order
+    for row in read_tsv(onet / "Alternate Titles.txt"):
+        title, code = " ".join(row["Alternate Title"].split()), row["O*NET-SOC Code"]
+        key = title_key(row["Alternate Title"])
+        if not key:
+            continue
+        assert code in codes, f"alternate title {title!r} names {code}, which the catalog lacks"
+        spelling.setdefault(key, title)
+        relevant.setdefault(key, [])
+        if code not in relevant[key]:
+            relevant[key].append(code)
+
+    queries, small, pairs = [], [], []
+    for key, title in spelling.items():
+        h = fnv1a64(key)
+        if h % HOLD_OUT == 0:
+            queries.append({"query": title, "relevant": relevant[key]})
+            if h % ONET_SMALL == 0:
+                small.append(queries[-1])
+        else:
+            for code in relevant[key]:
+                pairs.append({"anchor": title, "positive": pair_text(codes[code]["title"], plain[code])})
+    held = {title_key(q["query"]) for q in queries}
+    assert not any(title_key(p["anchor"]) in held for p in pairs), "a held-out title leaked into the pairs"
+    return {
+        "onet-catalog.jsonl": catalog,
+        "onet-catalog-short.jsonl": short,
+        "onet-titles.queries.jsonl": queries,
+        "onet-titles.small.queries.jsonl": small,
+        "onet-titles.train-pairs.jsonl": pairs,
+    }
+
+
+def esco_sets(data: Path) -> dict[str, list[dict]]:
+    """The ESCO catalog, JobBERT dev title queries and alternative-label training pairs."""
+    occupations = read_csv(data / "esco" / "occupations_en.csv")
+    catalog, alt_labels = [], {}
+    for row in sorted(occupations, key=lambda r: r["conceptUri"]):
+        uri = row["conceptUri"].strip()
+        labels = []
+        for label in row["altLabels"].split("\n"):
+            label = " ".join(label.split())
+            if label and label.lower() not in {l.lower() for l in labels}:
+                labels.append(label)
+        alt_labels[uri] = labels
+        metadata = {"isco_group": row["iscoGroup"].strip(), "source": ESCO_SOURCE}
+        if labels:
+            metadata["alt_labels"] = " | ".join(labels)
+        catalog.append(
+            {
+                "id": uri,
+                "title": " ".join(row["preferredLabel"].split()),
+                "description": " ".join(row["description"].split()),
+                "skills": [],
+                "location": None,
+                "salary_min": None,
+                "salary_max": None,
+                "metadata": dict(sorted(metadata.items())),
+            }
+        )
+    uris = {job["id"]: job for job in catalog}
+
+    queries, small, dev_keys = [], [], set()
+    for row in read_csv(data / "jobbert-titles" / "titles.dev.csv"):
+        title, uri = " ".join(row["vacancyTitle"].split()), row["conceptUri"].strip()
+        assert uri in uris, f"JobBERT title {title!r} names {uri}, which the ESCO file lacks"
+        if not title:
+            continue
+        dev_keys.add(title_key(title))
+        queries.append({"query": title, "relevant": [uri]})
+        if fnv1a64(title_key(title)) % ESCO_SMALL == 0:
+            small.append(queries[-1])
+
+    pairs = []
+    for job in catalog:
+        positive = pair_text(job["title"], job["description"])
+        for label in alt_labels[job["id"]]:
+            if title_key(label) not in dev_keys:
+                pairs.append({"anchor": label, "positive": positive})
+    return {
+        "esco-catalog.jsonl": catalog,
+        "esco-titles.queries.jsonl": queries,
+        "esco-titles.small.queries.jsonl": small,
+        "esco-alt-labels.train-pairs.jsonl": pairs,
+    }
+
+
+def read_category_map(path: Path, codes: set[str]) -> dict[str, list[str]]:
+    """eval/livecareer-onet-map.tsv: category -> O*NET-SOC codes."""
+    mapping = {}
+    with path.open(encoding="utf-8", newline="") as f:
+        for number, line in enumerate(f, 1):
+            line = line.rstrip("\n").rstrip("\r")
+            if not line.strip() or line.startswith("#"):
+                continue
+            fields = line.split("\t")
+            assert len(fields) == 3, f"{path}:{number}: expected category, codes, justification"
+            category, listed, why = fields
+            targets = [c.strip() for c in listed.split("|") if c.strip()]
+            assert 1 <= len(targets) <= 5 and len(set(targets)) == len(targets), f"{path}:{number}: 1 to 5 codes"
+            assert all(c in codes for c in targets), f"{path}:{number}: unknown code in {targets}"
+            assert why.strip() and category not in mapping, f"{path}:{number}: justification or duplicate"
+            mapping[category] = targets
+    return mapping
+
+
+def resume_sets(data: Path, mapping: dict[str, list[str]]) -> dict[str, list[dict]]:
+    """Resume -> occupation queries: the held-out part and all."""
+    rows = read_csv(data / "resumes-livecareer" / "train.csv")
+    everything, held = [], []
+    for row in rows:
+        category = row["category"].strip()
+        assert category in mapping, f"category {category!r} is missing from the mapping"
+        if not row["text"].strip():
+            continue
+        query = {"query": row["text"], "relevant": mapping[category]}
+        everything.append(query)
+        if fnv1a64(row["id"]) % HOLD_OUT == 0:
+            held.append(query)
+    assert set(mapping) == {row["category"].strip() for row in rows}, "the mapping lists a category with no resume"
+    return {"resumes.queries.jsonl": held, "resumes-all.queries.jsonl": everything}
+
+
+def check(files: dict[str, list[dict]]) -> Counter:
+    """Every query's relevant ids exist in its catalog; ids are unique; no set is empty."""
+    counts = Counter({name: len(records) for name, records in files.items()})
+    for name, records in files.items():
+        assert records, f"{name} is empty"
+    for catalog_name in ("onet-catalog.jsonl", "onet-catalog-short.jsonl", "esco-catalog.jsonl"):
+        ids = [job["id"] for job in files[catalog_name]]
+        assert len(ids) == len(set(ids)), f"{catalog_name} has duplicate ids"
+        assert all(job["title"].strip() for job in files[catalog_name]), f"{catalog_name}: a job has no title"
+    catalog_of = {"onet": "onet-catalog.jsonl", "esco": "esco-catalog.jsonl", "resumes": "onet-catalog.jsonl"}
+    for name, records in files.items():
+        if name.endswith(".queries.jsonl"):
+            ids = {job["id"] for job in files[catalog_of[name.split("-")[0].split(".")[0]]]}
+            for query in records:
+                assert query["query"].strip() and query["relevant"], f"{name}: empty query"
+                assert all(r in ids for r in query["relevant"]), f"{name}: {query['relevant']} not in the catalog"
+        if name.endswith(".train-pairs.jsonl"):
+            assert all(p["anchor"].strip() and p["positive"].strip() for p in records), f"{name}: empty pair"
+    assert counts["onet-catalog.jsonl"] == 1016 and counts["esco-catalog.jsonl"] == 2942
+    assert counts["esco-titles.queries.jsonl"] == 15463
+    return counts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--shared", type=Path, default=REPO.parent / "shared", help="the folder holding data/ (default: ../shared)"
+    )
+    parser.add_argument("--out", type=Path, default=REPO / "eval", help="output folder (default: eval/)")
+    parser.add_argument(
+        "--catalog",
+        type=Path,
+        default=REPO / "crates/match/data/onet-29.3-occupations.jsonl",
+        help="the O*NET catalog built by scripts/build-onet-catalog.py",
+    )
+    parser.add_argument(
+        "--map", type=Path, default=REPO / "eval/livecareer-onet-map.tsv", help="LiveCareer category -> O*NET codes"
+    )
+    args = parser.parse_args()
+    data = args.shared / "data"
+    needed = [
+        data / "onet-29.3" / "Alternate Titles.txt",
+        data / "esco" / "occupations_en.csv",
+        data / "jobbert-titles" / "titles.dev.csv",
+        data / "resumes-livecareer" / "train.csv",
+        args.catalog,
+        args.map,
+    ]
+    for path in needed:
+        if not path.is_file():
+            print(f"missing {path}: pass --shared DIR (the folder holding data/), --catalog or --map", file=sys.stderr)
+            return 1
+
+    catalog = read_jsonl(args.catalog)
+    files = onet_sets(data / "onet-29.3", catalog)
+    files.update(esco_sets(data))
+    files.update(resume_sets(data, read_category_map(args.map, {job["id"] for job in catalog})))
+    counts = check(files)
+
+    manifest = {}
+    for name, records in files.items():
+        blob = jsonl(records)
+        write_atomic(args.out / name, blob)
+        manifest[name] = {"lines": len(records), "sha256": hashlib.sha256(blob).hexdigest()}
+    write_atomic(args.out / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+    width = max(map(len, files))
+    for name in files:
+        print(f"{name:<{width}}  {counts[name]:>7,}")
+    print(f"wrote {len(files)} files and manifest.json to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
