@@ -11,6 +11,12 @@ pub enum CliError {
     /// Loading or running a model failed.
     #[error(transparent)]
     Model(#[from] jobfit::model::ModelError),
+    /// Building an index, recommending or screening failed.
+    #[error(transparent)]
+    Match(#[from] jobfit::matching::MatchError),
+    /// Training, evaluating or predicting with a fine-tuned model failed.
+    #[error(transparent)]
+    Train(#[from] jobfit::train::TrainError),
     /// Writing output failed.
     #[error("cannot write {path}: {source}")]
     Write {

@@ -6,6 +6,10 @@
 //!   tokenization and data loading.
 //! - [`model`] (`jobfit-model`): a BERT-family encoder on Burn that loads
 //!   Hugging Face weights, pooling, heads and checkpoints.
+//! - [`train`] (`jobfit-train`): fine-tuning (classification, linear probe,
+//!   contrastive matching), metrics, checkpoints and training curves.
+//! - [`matching`] (`jobfit-match`): job catalogs and indexes, recommendation
+//!   with explanations, candidate screening with a fairness audit.
 //!
 //! ```no_run
 //! use jobfit::model::TextEmbedder;
@@ -19,8 +23,10 @@
 #![deny(missing_docs)]
 
 pub use burn::prelude::Device;
+pub use jobfit_match as matching;
 pub use jobfit_model as model;
 pub use jobfit_text as text;
+pub use jobfit_train as train;
 
 mod backend;
 

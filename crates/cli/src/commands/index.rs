@@ -1,0 +1,146 @@
+//! `jobfit index`: embed a job catalog and save the index directory; also
+//! the helpers the matching commands share (model and catalog loading).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::Args;
+use jobfit::matching::{Catalog, IndexOptions, JobFields, JobIndex};
+use jobfit::model::{EmbedderOptions, TextEmbedder};
+use jobfit::text::JobColumns;
+
+use crate::error::{CliError, Result};
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Model directory (a Hugging Face / sentence-transformers directory, a
+    /// jobfit checkpoint, or a training run holding one).
+    #[arg(long)]
+    model: PathBuf,
+    /// The jobs: JSON lines, or CSV (.csv; see --columns).
+    #[arg(long)]
+    catalog: PathBuf,
+    /// Where to write the index directory (replaced atomically).
+    #[arg(long)]
+    out: PathBuf,
+    /// The job fields embedded, comma separated: title, description, skills,
+    /// location, metadata.KEY.
+    #[arg(long, default_value = "title,description,skills")]
+    fields: String,
+    /// CSV column mapping, FIELD=HEADER pairs separated by commas (fields:
+    /// id, title, description, skills, location, salary_min, salary_max;
+    /// `id=` alone numbers the rows).
+    #[arg(long)]
+    columns: Option<String>,
+    /// Texts per forward pass of the encoder.
+    #[arg(long)]
+    batch_size: Option<usize>,
+}
+
+pub fn run(args: IndexArgs) -> Result<()> {
+    let started = Instant::now();
+    let embedder = load_embedder(&args.model, args.batch_size)?;
+    let catalog = load_catalog(&args.catalog, args.columns.as_deref())?;
+    let fields: JobFields = args.fields.parse()?;
+    let index = JobIndex::build(
+        catalog,
+        &embedder,
+        &IndexOptions::default().with_fields(fields),
+    )?;
+    index.save(&args.out)?;
+    eprintln!(
+        "indexed {} jobs with {} ({}-wide vectors) into {} in {:.1} s",
+        index.len(),
+        index.model().name,
+        index.model().dim,
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The model directory inside `path`: `path` itself when it holds a model,
+/// else the first of `best`, `model`, `encoder`, `final`, `last` that does
+/// (the layouts of training runs).
+pub(crate) fn resolve_model_dir(path: &Path) -> Result<PathBuf> {
+    let is_model =
+        |dir: &Path| dir.join("config.json").is_file() && dir.join("model.safetensors").is_file();
+    if is_model(path) || !path.is_dir() {
+        // A missing directory gets the model crate's message (with the fetch hint).
+        return Ok(path.to_path_buf());
+    }
+    for name in ["best", "model", "encoder", "final", "last"] {
+        let candidate = path.join(name);
+        if is_model(&candidate) {
+            return Ok(candidate);
+        }
+    }
+    Ok(path.to_path_buf())
+}
+
+/// Loads a sentence encoder on the default device.
+pub(crate) fn load_embedder(path: &Path, batch_size: Option<usize>) -> Result<TextEmbedder> {
+    if batch_size == Some(0) {
+        return Err(CliError::Usage("--batch-size must be at least 1".into()));
+    }
+    let dir = resolve_model_dir(path)?;
+    let device = jobfit::default_device();
+    let options = EmbedderOptions {
+        batch_size,
+        ..EmbedderOptions::default()
+    };
+    Ok(TextEmbedder::from_dir_with(&dir, options, &device)?)
+}
+
+/// Reads a catalog: CSV for `.csv` (with an optional column mapping), JSON
+/// lines otherwise.
+pub(crate) fn load_catalog(path: &Path, columns: Option<&str>) -> Result<Catalog> {
+    let is_csv = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("csv"));
+    match (is_csv, columns) {
+        (true, columns) => {
+            let mapping = match columns {
+                Some(text) => parse_columns(text)?,
+                None => JobColumns::default(),
+            };
+            Ok(Catalog::from_csv(path, &mapping)?)
+        }
+        (false, Some(_)) => Err(CliError::Usage(
+            "--columns applies to CSV catalogs only (a file ending in .csv)".into(),
+        )),
+        (false, None) => Ok(Catalog::from_jsonl(path)?),
+    }
+}
+
+/// Parses `id=job_id,title=Title,...` into a column mapping.
+fn parse_columns(text: &str) -> Result<JobColumns> {
+    let mut columns = JobColumns::default();
+    for pair in text
+        .split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+    {
+        let (field, header) = pair
+            .split_once('=')
+            .ok_or_else(|| CliError::Usage(format!("--columns: {pair:?} is not FIELD=HEADER")))?;
+        let header = header.trim();
+        columns = match (field.trim(), header) {
+            ("id", "") => columns.with_generated_ids(true),
+            ("id", header) => columns.with_id(header),
+            ("title", header) => columns.with_title(header),
+            ("description", header) => columns.with_description(header),
+            ("skills", header) => columns.with_skills(header),
+            ("location", header) => columns.with_location(header),
+            ("salary_min", header) => columns.with_salary_min(header),
+            ("salary_max", header) => columns.with_salary_max(header),
+            (field, _) => {
+                return Err(CliError::Usage(format!(
+                    "--columns: unknown field {field:?}; use id, title, description, skills, \
+                     location, salary_min or salary_max"
+                )));
+            }
+        };
+    }
+    Ok(columns)
+}

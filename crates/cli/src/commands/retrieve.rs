@@ -1,0 +1,187 @@
+//! `jobfit eval retrieve`: rank a catalog for every query of a query set and
+//! print Recall@K, MRR@10, NDCG@10 and MAP@100 as one JSON object.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::Args;
+use jobfit::matching::eval::{rankings, read_queries, unknown_relevant};
+use jobfit::matching::{
+    CrossEncoderReranker, IndexOptions, JobFields, JobIndex, Matcher, ProgressMode,
+    RecommendOptions,
+};
+use jobfit::train::{RetrievalEvaluator, RetrievalReport};
+
+use crate::commands::index::{load_catalog, load_embedder};
+use crate::commands::recommend::parse_hybrid;
+use crate::error::{CliError, Result};
+
+#[derive(Debug, Args)]
+pub struct RetrieveArgs {
+    /// Model directory, jobfit checkpoint, or training run holding one.
+    #[arg(long)]
+    model: PathBuf,
+    /// The catalog searched: JSON lines of jobs, or CSV (.csv).
+    #[arg(long)]
+    catalog: PathBuf,
+    /// Queries: JSON lines {"query": "...", "relevant": ["id", ...]}.
+    #[arg(long)]
+    queries: PathBuf,
+    /// The job fields indexed, comma separated (title, description, skills,
+    /// location, metadata.KEY).
+    #[arg(long, default_value = "title,description,skills")]
+    catalog_fields: String,
+    /// The cutoffs of Recall@K, comma separated.
+    #[arg(long, default_value = "1,5,10", value_delimiter = ',')]
+    k: Vec<usize>,
+    /// Long queries (resumes): head (the default), chunk-max or chunk-mean.
+    #[arg(long)]
+    long_text: Option<String>,
+    /// Hybrid scoring with BM25: none, rrf, rrf:K, weighted or weighted:W.
+    #[arg(long)]
+    hybrid: Option<String>,
+    /// A cross-encoder checkpoint to re-rank the top candidates.
+    #[arg(long)]
+    rerank_model: Option<PathBuf>,
+    /// How many top candidates the cross-encoder re-ranks.
+    #[arg(long, default_value_t = 20)]
+    rerank: usize,
+    /// Keep the catalog's index in this directory and reuse it while the
+    /// catalog, fields and model stay the same.
+    #[arg(long)]
+    index_cache: Option<PathBuf>,
+    /// Texts per forward pass of the encoder.
+    #[arg(long)]
+    batch_size: Option<usize>,
+}
+
+pub fn run(args: RetrieveArgs) -> Result<()> {
+    if args.k.is_empty() || args.k.contains(&0) {
+        return Err(CliError::Usage(
+            "--k takes positive cutoffs, e.g. 1,5,10".into(),
+        ));
+    }
+    let started = Instant::now();
+    let embedder = Arc::new(load_embedder(&args.model, args.batch_size)?);
+    let catalog = load_catalog(&args.catalog, None)?;
+    let queries = read_queries(&args.queries)?;
+    let unknown = unknown_relevant(&queries, &catalog);
+    if unknown > 0 {
+        eprintln!(
+            "warning: {unknown} relevant ids of {} are not in {}: is it the right catalog?",
+            args.queries.display(),
+            args.catalog.display()
+        );
+    }
+    let fields: JobFields = args.catalog_fields.parse()?;
+    let index_options = IndexOptions::default().with_fields(fields);
+    let index = match &args.index_cache {
+        Some(dir) => JobIndex::load_or_build(dir, &catalog, &embedder, &index_options)?.0,
+        None => JobIndex::build(catalog, &embedder, &index_options)?,
+    };
+    let indexed = started.elapsed().as_secs_f64();
+    let docs = index.len();
+    let mut matcher = Matcher::new(index, Arc::clone(&embedder))?;
+    let mut options = RecommendOptions::default();
+    if let Some(strategy) = &args.long_text {
+        options.long_text = strategy.parse()?;
+    }
+    if let Some(fusion) = &args.hybrid {
+        options.hybrid = parse_hybrid(fusion)?;
+    }
+    if let Some(dir) = &args.rerank_model {
+        let reranker = CrossEncoderReranker::from_checkpoint(dir, &jobfit::default_device())?;
+        matcher = matcher.with_reranker(Arc::new(reranker));
+        options.rerank = Some(args.rerank);
+    }
+    let depth = args.k.iter().copied().max().unwrap_or(10).max(100);
+    let ranked = rankings(&matcher, &queries, depth, &options, ProgressMode::Auto)?;
+    let mut evaluator = RetrievalEvaluator::new(&cutoffs(&args.k), docs).map_err(metrics_error)?;
+    for (ranking, query) in ranked.iter().zip(&queries) {
+        let relevant: HashSet<String> = query.relevant.iter().cloned().collect();
+        evaluator.add(ranking, &relevant);
+    }
+    let report = evaluator.finish().map_err(metrics_error)?;
+    println!("{}", to_json(&summary(&report, &args.k)));
+    eprintln!(
+        "{} queries against {docs} jobs: indexed in {indexed:.1} s, total {:.1} s",
+        queries.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The cutoffs to compute: the asked Recall@K cutoffs, 10 (MRR, NDCG) and 100 (MAP).
+fn cutoffs(ks: &[usize]) -> Vec<usize> {
+    let mut all: Vec<usize> = ks.iter().copied().chain([10, 100]).collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+fn metrics_error(error: jobfit::train::MetricsError) -> CliError {
+    CliError::Usage(format!("cannot compute the metrics: {error}"))
+}
+
+/// The printed object's fields, in order: `queries`, `docs`, `recall@K` for
+/// each asked K, `mrr@10`, `ndcg@10` and `map@100`.
+fn summary(report: &RetrievalReport, ks: &[usize]) -> Vec<(String, serde_json::Value)> {
+    let mut out: Vec<(String, serde_json::Value)> = vec![
+        ("queries".into(), report.queries.into()),
+        ("docs".into(), report.docs.into()),
+    ];
+    let mut asked = ks.to_vec();
+    asked.sort_unstable();
+    asked.dedup();
+    let names =
+        asked
+            .iter()
+            .map(|&k| ("recall", k))
+            .chain([("mrr", 10), ("ndcg", 10), ("map", 100)]);
+    for (name, k) in names {
+        if let Some(value) = report.get(name, k) {
+            out.push((format!("{name}@{k}"), value.into()));
+        }
+    }
+    out
+}
+
+/// One JSON object with the fields in the given order.
+fn to_json(fields: &[(String, serde_json::Value)]) -> String {
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|(name, value)| format!("{}: {value}", serde_json::Value::from(name.as_str())))
+        .collect();
+    format!("{{{}}}", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_has_the_documented_keys_in_order() {
+        let mut evaluator = RetrievalEvaluator::new(&cutoffs(&[5, 1]), 3).unwrap();
+        evaluator.add(&["a", "b"], &HashSet::from(["b"]));
+        let report = evaluator.finish().unwrap();
+        let summary = summary(&report, &[5, 1]);
+        let keys: Vec<&str> = summary.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "queries", "docs", "recall@1", "recall@5", "mrr@10", "ndcg@10", "map@100"
+            ]
+        );
+        let json = to_json(&summary);
+        assert!(
+            json.starts_with(
+                r#"{"queries": 1, "docs": 3, "recall@1": 0.0, "recall@5": 1.0, "mrr@10": 0.5"#
+            ),
+            "{json}"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed["map@100"], 0.5);
+    }
+}

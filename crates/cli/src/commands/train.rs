@@ -1,0 +1,507 @@
+//! `jobfit train classify` and `jobfit train match`: fine-tune an encoder into a classifier
+//! (fully, or as a linear probe) or into a better sentence encoder for matching.
+//!
+//! Both write a run directory (`best/`, `last/`, `metrics.jsonl`, `curves.svg`) and print one
+//! JSON summary on standard output.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use jobfit::text::ReadOptions;
+use jobfit::train::{
+    ClassifyOptions, ClassifyOutcome, EvalRecord, ExistingRun, HeldOut, MatchOptions, PairColumns,
+    PairDataset, RetrievalTask, TextColumns, TextDataset, TrainConfig, TrainError, parse_long_text,
+    train_classifier, train_linear_probe, train_matcher,
+};
+use serde_json::json;
+
+use crate::error::{CliError, Result};
+
+/// The `train` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TrainCommand {
+    /// Fine-tune an encoder with a classification head on labelled texts (CSV or JSON lines).
+    Classify(ClassifyArgs),
+    /// Fine-tune a sentence encoder on (anchor, positive[, negative]) pairs for matching.
+    Match(MatchArgs),
+}
+
+/// Settings shared by both subcommands.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// The pretrained encoder: a Hugging Face model directory.
+    #[arg(long)]
+    model: PathBuf,
+    /// The run directory to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// A training configuration (JSON, e.g. a run's train_config.json) to start from; the
+    /// flags below override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Passes over the training data.
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Maximum tokens per text (per chunk with chunk pooling).
+    #[arg(long)]
+    max_len: Option<usize>,
+    /// Examples per batch.
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Peak learning rate (of the encoder; of the head for a linear probe).
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Peak learning rate of the classification head (default: --lr).
+    #[arg(long)]
+    head_lr: Option<f64>,
+    /// Forward passes averaged into one optimizer step.
+    #[arg(long)]
+    grad_accum: Option<usize>,
+    /// Fraction of the steps spent warming the learning rate up.
+    #[arg(long)]
+    warmup_ratio: Option<f64>,
+    /// Evaluate every N optimizer steps instead of every epoch.
+    #[arg(long)]
+    eval_every: Option<usize>,
+    /// Stop after N evaluations without improvement (0: never stop early).
+    #[arg(long)]
+    patience: Option<usize>,
+    /// Seed of the split, shuffling, dropout and initialization.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Replace a previous run in --out.
+    #[arg(long, conflicts_with = "resume")]
+    overwrite: bool,
+    /// Continue the run in --out from its last/ checkpoint (same data and settings).
+    #[arg(long)]
+    resume: bool,
+    /// Replace invalid UTF-8 in the data with U+FFFD instead of failing.
+    #[arg(long)]
+    lossy: bool,
+    /// Hide the progress bars.
+    #[arg(long)]
+    quiet: bool,
+}
+
+impl CommonArgs {
+    /// The configuration: `base`, or the --config file, with the flags applied, validated.
+    fn config(&self, base: TrainConfig) -> Result<TrainConfig> {
+        let mut config = match &self.config {
+            Some(path) => TrainConfig::load(path)?,
+            None => base,
+        };
+        if let Some(v) = self.epochs {
+            config.epochs = v;
+        }
+        if let Some(v) = self.max_len {
+            config.max_length = v;
+        }
+        if let Some(v) = self.batch_size {
+            config.batch_size = v;
+        }
+        if let Some(v) = self.lr {
+            config.learning_rate = v;
+        }
+        if self.head_lr.is_some() {
+            config.head_learning_rate = self.head_lr;
+        }
+        if let Some(v) = self.grad_accum {
+            config.gradient_accumulation_steps = v;
+        }
+        if let Some(v) = self.warmup_ratio {
+            config.warmup_ratio = v;
+        }
+        if self.eval_every.is_some() {
+            config.eval_every_steps = self.eval_every;
+        }
+        if let Some(v) = self.patience {
+            config.early_stopping_patience = (v > 0).then_some(v);
+        }
+        if let Some(v) = self.seed {
+            config.seed = v;
+        }
+        Ok(config)
+    }
+
+    fn existing(&self) -> ExistingRun {
+        if self.resume {
+            ExistingRun::Resume
+        } else if self.overwrite {
+            ExistingRun::Overwrite
+        } else {
+            ExistingRun::Refuse
+        }
+    }
+
+    fn read_options(&self) -> ReadOptions {
+        ReadOptions::default().with_lossy_utf8(self.lossy)
+    }
+}
+
+/// `jobfit train classify`.
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The labelled training file: CSV/TSV with a header row, or JSON lines.
+    #[arg(long)]
+    train: PathBuf,
+    /// The text column (CSV) or field (JSON lines).
+    #[arg(long, default_value = "text")]
+    text_col: String,
+    /// The label column (CSV) or field (JSON lines).
+    #[arg(long, default_value = "category")]
+    label_col: String,
+    /// A labelled validation file (same columns); without it, --valid-fraction of each class
+    /// of the training file is held out.
+    #[arg(long)]
+    valid: Option<PathBuf>,
+    /// The fraction of each class held out for validation when there is no --valid file.
+    #[arg(long, default_value_t = 0.2, conflicts_with = "valid")]
+    valid_fraction: f64,
+    /// Train only a classification head on the frozen encoder's cached embeddings (fast).
+    #[arg(long)]
+    linear_probe: bool,
+    /// How to fit long texts: head, head-tail, head-tail:N or chunk-pool.
+    #[arg(long)]
+    long_text: Option<String>,
+    /// Weigh the loss by inverse class frequency.
+    #[arg(long)]
+    class_weights: bool,
+    /// Label smoothing of the cross-entropy, in [0, 1).
+    #[arg(long)]
+    label_smoothing: Option<f64>,
+}
+
+/// `jobfit train match`.
+#[derive(Debug, Args)]
+pub struct MatchArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The training pairs: CSV/TSV or JSON lines with anchor and positive (and optionally
+    /// negative) columns.
+    #[arg(long)]
+    pairs: PathBuf,
+    /// The anchor column (a job title, a query).
+    #[arg(long, default_value = "anchor")]
+    anchor_col: String,
+    /// The positive column (the matching occupation or posting).
+    #[arg(long, default_value = "positive")]
+    positive_col: String,
+    /// The optional hard-negative column.
+    #[arg(long, default_value = "negative")]
+    negative_col: String,
+    /// Held-out pairs for the retrieval evaluation (same columns); without it, anchors are
+    /// held out from --pairs by --valid-fraction.
+    #[arg(long)]
+    valid_pairs: Option<PathBuf>,
+    /// The fraction of anchors held out for evaluation when there is no --valid-pairs file.
+    #[arg(long, default_value_t = 0.1, conflicts_with = "valid_pairs")]
+    valid_fraction: f64,
+    /// The similarity scale of the ranking loss.
+    #[arg(long, default_value_t = jobfit::train::DEFAULT_MNRL_SCALE)]
+    scale: f64,
+    /// Train on at most this many pairs (a seeded sample), for a quick run.
+    #[arg(long)]
+    max_pairs: Option<usize>,
+}
+
+/// Runs a `train` subcommand.
+pub fn run(command: TrainCommand) -> Result<()> {
+    match command {
+        TrainCommand::Classify(args) => run_classify(args),
+        TrainCommand::Match(args) => run_match(args),
+    }
+}
+
+fn run_classify(args: ClassifyArgs) -> Result<()> {
+    let base = if args.linear_probe {
+        TrainConfig::linear_probe()
+    } else {
+        TrainConfig::default()
+    };
+    let mut config = args.common.config(base)?;
+    if let Some(strategy) = &args.long_text {
+        config.long_text = parse_long_text(strategy)?;
+    }
+    if args.class_weights {
+        config.class_weights = true;
+    }
+    if let Some(v) = args.label_smoothing {
+        config.label_smoothing = v;
+    }
+    // Hyperparameters are checked before the data is read.
+    let config = config.build()?;
+    let columns = TextColumns::new(&args.text_col, &args.label_col);
+    let read = |path: &Path| TextDataset::read(path, &columns, args.common.read_options());
+    let data = read(&args.train)?;
+    let (train, valid) = match &args.valid {
+        Some(path) => (data, read(path)?),
+        None => {
+            // Refuses an empty or single-class file before splitting it.
+            data.label_map()?;
+            data.stratified_split(args.valid_fraction, config.seed)?
+        }
+    };
+    let options = ClassifyOptions::new(&args.common.out)
+        .with_config(config)
+        .with_existing(args.common.existing())
+        .with_progress(!args.common.quiet)
+        .with_extra(json!({
+            "train": args.train,
+            "valid": args.valid,
+            "valid_fraction": args.valid.is_none().then_some(args.valid_fraction),
+            "text_col": args.text_col,
+            "label_col": args.label_col,
+        }));
+    let device = jobfit::default_device();
+    let outcome = if args.linear_probe {
+        train_linear_probe(&args.common.model, &train, &valid, options, &device)?
+    } else {
+        train_classifier(&args.common.model, &train, &valid, options, &device)?
+    };
+    print_json(&classify_summary(&outcome, train.len(), valid.len()))
+}
+
+fn record_json(record: &EvalRecord) -> serde_json::Value {
+    let mut value = json!({
+        "step": record.step,
+        "epoch": record.epoch,
+        record.metric_name.clone(): record.metric,
+        "train_loss": finite(record.train_loss),
+        "valid_loss": record.valid_loss.and_then(finite),
+    });
+    if let Some(object) = value.as_object_mut() {
+        for (name, metric) in &record.metrics {
+            object.insert(name.clone(), metric.clone());
+        }
+    }
+    value
+}
+
+fn finite(value: f64) -> Option<f64> {
+    value.is_finite().then_some(value)
+}
+
+fn classify_summary(outcome: &ClassifyOutcome, train: usize, valid: usize) -> serde_json::Value {
+    json!({
+        "run_dir": outcome.run_dir,
+        "train_examples": train,
+        "valid_examples": valid,
+        "steps": outcome.steps,
+        "stopped_early": outcome.stopped_early,
+        "best": outcome.best.as_ref().map(record_json),
+    })
+}
+
+fn run_match(args: MatchArgs) -> Result<()> {
+    let config = args.common.config(TrainConfig::contrastive())?.build()?;
+    let loss = jobfit::train::MultipleNegativesRankingLoss::new(args.scale)?;
+    let columns = PairColumns {
+        anchor: args.anchor_col.clone(),
+        positive: args.positive_col.clone(),
+        negative: args.negative_col.clone(),
+    };
+    let read = |path: &Path| PairDataset::read(path, &columns, args.common.read_options());
+    let pairs = read(&args.pairs)?;
+    if pairs.is_empty() {
+        return Err(TrainError::EmptyDataset.into());
+    }
+    let (train, valid) = match &args.valid_pairs {
+        Some(path) => (pairs, read(path)?),
+        None => pairs.split(HeldOut {
+            valid_fraction: args.valid_fraction,
+            seed: config.seed,
+        })?,
+    };
+    // The catalog searched: every positive of the training and held-out pairs.
+    let catalog: Vec<String> = train
+        .pairs()
+        .iter()
+        .chain(valid.pairs())
+        .map(|p| p.positive.clone())
+        .collect();
+    let train = match args.max_pairs {
+        Some(n) if n < train.len() => {
+            let mut order: Vec<usize> = (0..train.len()).collect();
+            jobfit::train::SeededRng::new(config.seed).shuffle(&mut order);
+            order.truncate(n);
+            order.sort_unstable();
+            PairDataset::new(order.iter().map(|&i| train.pairs()[i].clone()).collect())
+        }
+        _ => train,
+    };
+    if valid.is_empty() {
+        return Err(CliError::Usage(
+            "no pairs were held out for evaluation: raise --valid-fraction or give --valid-pairs"
+                .into(),
+        ));
+    }
+    let task = RetrievalTask::from_pairs(&valid, &catalog);
+    let options = MatchOptions::new(&args.common.out)
+        .with_config(config)
+        .with_existing(args.common.existing())
+        .with_progress(!args.common.quiet)
+        .with_loss(loss)
+        .with_extra(json!({
+            "pairs": args.pairs,
+            "valid_pairs": args.valid_pairs,
+            "valid_fraction": args.valid_pairs.is_none().then_some(args.valid_fraction),
+        }));
+    let device = jobfit::default_device();
+    let outcome = train_matcher(&args.common.model, &train, &task, options, &device)?;
+    print_json(&json!({
+        "run_dir": outcome.run_dir,
+        "train_pairs": train.len(),
+        "queries": task.queries.len(),
+        "catalog": task.docs.len(),
+        "steps": outcome.steps,
+        "zero_shot": outcome.baseline.as_ref().map(|r| &r.metrics),
+        "best": outcome.best.as_ref().map(|r| &r.metrics),
+    }))
+}
+
+fn print_json(value: &serde_json::Value) -> Result<()> {
+    let text = serde_json::to_string(value)
+        .map_err(|error| CliError::Usage(format!("cannot serialize the summary: {error}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use jobfit::Device;
+    use jobfit::model::{BertConfig, BertModel, Pooling, export_encoder};
+    use jobfit::text::TextTokenizer;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        command: TrainCommand,
+    }
+
+    fn parse(args: &[&str]) -> TrainCommand {
+        let mut all = vec!["train"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all).expect("arguments parse").command
+    }
+
+    /// A random tiny encoder with the model crate's test tokenizer.
+    fn tiny_model(dir: &Path) -> PathBuf {
+        let path = dir.join("model");
+        let tokenizer = TextTokenizer::from_file(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../model/tests/fixtures/tiny-tokenizer.json"),
+        )
+        .and_then(|t| t.with_max_length(16))
+        .unwrap();
+        let config = BertConfig::tiny(30);
+        let model = BertModel::init(&config, &Device::default()).unwrap();
+        export_encoder(&path, &model, &config, &tokenizer, Pooling::Mean).unwrap();
+        path
+    }
+
+    fn write_csv(dir: &Path, name: &str, rows: &[(&str, &str)]) -> PathBuf {
+        let path = dir.join(name);
+        let mut text = String::from("text,category\n");
+        for (t, l) in rows {
+            text.push_str(&format!("{t},{l}\n"));
+        }
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn classify(model: &Path, train: &Path, out: &Path, extra: &[&str]) -> Result<()> {
+        let mut args = vec![
+            "classify",
+            "--model",
+            model.to_str().unwrap(),
+            "--train",
+            train.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--max-len",
+            "16",
+            "--long-text",
+            "head",
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        run(parse(&args))
+    }
+
+    #[test]
+    fn train_classify_runs_and_refuses_bad_input() {
+        let temp = tempfile::tempdir().unwrap();
+        let model = tiny_model(temp.path());
+        let rows: Vec<(&str, &str)> = (0..6)
+            .flat_map(|_| {
+                [
+                    ("rust engineer java", "eng"),
+                    ("nurse patient care", "health"),
+                ]
+            })
+            .collect();
+        let train = write_csv(temp.path(), "train.csv", &rows);
+        let out = temp.path().join("run");
+        classify(
+            &model,
+            &train,
+            &out,
+            &["--epochs", "1", "--batch-size", "4"],
+        )
+        .unwrap();
+        assert!(out.join("best/jobfit.json").is_file());
+        assert!(out.join("last/train_config.json").is_file());
+
+        let error = |result: Result<()>| result.unwrap_err().to_string();
+        // The directory holds a run now.
+        let message = error(classify(&model, &train, &out, &["--epochs", "1"]));
+        assert!(message.contains("--overwrite"), "{message}");
+        classify(&model, &train, &out, &["--epochs", "1", "--overwrite"]).unwrap();
+
+        let elsewhere = temp.path().join("other");
+        let message = error(classify(&model, &train, &elsewhere, &["--lr", "0"]));
+        assert!(message.contains("learning_rate"), "{message}");
+        let message = error(classify(&model, &train, &elsewhere, &["--lr", "NaN"]));
+        assert!(message.contains("learning_rate"), "{message}");
+        let message = error(classify(&model, &train, &elsewhere, &["--batch-size", "0"]));
+        assert!(message.contains("batch_size"), "{message}");
+        let empty = write_csv(temp.path(), "empty.csv", &[]);
+        let message = error(classify(&model, &empty, &elsewhere, &[]));
+        assert!(message.contains("empty"), "{message}");
+        let single = write_csv(temp.path(), "single.csv", &[("a", "eng"), ("b", "eng")]);
+        let message = error(classify(&model, &single, &elsewhere, &[]));
+        assert!(message.contains("two classes"), "{message}");
+        assert!(!elsewhere.exists());
+    }
+
+    #[test]
+    fn a_linear_probe_and_flags_build_the_configuration() {
+        let TrainCommand::Classify(args) = parse(&[
+            "classify",
+            "--model",
+            "m",
+            "--train",
+            "t.csv",
+            "--out",
+            "o",
+            "--linear-probe",
+            "--lr",
+            "0.01",
+            "--patience",
+            "0",
+            "--eval-every",
+            "5",
+        ]) else {
+            panic!("classify");
+        };
+        let config = args.common.config(TrainConfig::linear_probe()).unwrap();
+        assert_eq!(config.learning_rate, 0.01);
+        assert_eq!(config.early_stopping_patience, None);
+        assert_eq!(config.eval_every_steps, Some(5));
+        assert_eq!(config.epochs, TrainConfig::linear_probe().epochs);
+    }
+}
