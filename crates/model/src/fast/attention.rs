@@ -225,3 +225,41 @@ mod tests {
         }
     }
 }
+
+/// Attention alone (run with
+/// `cargo test --release -p jobfit-model attention_throughput -- --ignored --nocapture`).
+#[cfg(test)]
+mod probe {
+    use super::*;
+
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn attention_throughput() {
+        let (hidden, heads, len, seqs_n) = (384, 12, 123, 32);
+        let seqs: Vec<SeqRange> = (0..seqs_n)
+            .map(|s| SeqRange {
+                start: s * len,
+                len,
+            })
+            .collect();
+        let tokens = len * seqs_n;
+        let qkv: Vec<f32> = (0..tokens * 3 * hidden)
+            .map(|i| ((i * 7919) % 23) as f32 / 23.0 - 0.5)
+            .collect();
+        let mut ctx = vec![0.0; tokens * hidden];
+        let isa = Isa::detect();
+        attention(isa, &qkv, &mut ctx, &seqs, hidden, heads);
+        let reps = 10;
+        let start = std::time::Instant::now();
+        for _ in 0..reps {
+            attention(isa, &qkv, &mut ctx, &seqs, hidden, heads);
+        }
+        let secs = start.elapsed().as_secs_f64() / reps as f64;
+        let flop = 4.0 * (len * len * hidden * seqs_n) as f64;
+        println!(
+            "{isa:?}: {:.2} ms per layer of {seqs_n} x {len}, {:.1} GFLOP/s",
+            secs * 1e3,
+            flop / secs / 1e9
+        );
+    }
+}

@@ -444,6 +444,45 @@ mod x86 {
         bias: *const f32,
         epilogue: Epilogue,
     ) {
+        // One straight-line instantiation per epilogue, so the accumulators
+        // stay in registers for the plain ones.
+        unsafe {
+            match (add_c, epilogue) {
+                (false, Epilogue::None) => {
+                    kernel_12x32_impl::<false, 0>(kc, a, a_stride, b, b_stride, c, ldc, bias)
+                }
+                (true, Epilogue::None) => {
+                    kernel_12x32_impl::<true, 0>(kc, a, a_stride, b, b_stride, c, ldc, bias)
+                }
+                (false, Epilogue::Bias) => {
+                    kernel_12x32_impl::<false, 1>(kc, a, a_stride, b, b_stride, c, ldc, bias)
+                }
+                (true, Epilogue::Bias) => {
+                    kernel_12x32_impl::<true, 1>(kc, a, a_stride, b, b_stride, c, ldc, bias)
+                }
+                (false, Epilogue::BiasGelu) => {
+                    kernel_12x32_impl::<false, 2>(kc, a, a_stride, b, b_stride, c, ldc, bias)
+                }
+                (true, Epilogue::BiasGelu) => {
+                    kernel_12x32_impl::<true, 2>(kc, a, a_stride, b, b_stride, c, ldc, bias)
+                }
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    unsafe fn kernel_12x32_impl<const ADD_C: bool, const EPI: u8>(
+        kc: usize,
+        a: *const f32,
+        a_stride: usize,
+        b: *const f32,
+        b_stride: usize,
+        c: *mut f32,
+        ldc: usize,
+        bias: *const f32,
+    ) {
         unsafe {
             let mut acc = [[_mm512_setzero_ps(); 2]; 12];
             let mut a = a;
@@ -465,14 +504,14 @@ mod x86 {
                 let out = c.add(r * ldc);
                 let mut v0 = row[0];
                 let mut v1 = row[1];
-                if add_c {
+                if ADD_C {
                     v0 = _mm512_add_ps(v0, _mm512_loadu_ps(out));
                     v1 = _mm512_add_ps(v1, _mm512_loadu_ps(out.add(16)));
                 }
-                if epilogue != Epilogue::None {
+                if EPI != 0 {
                     v0 = _mm512_add_ps(v0, bias0);
                     v1 = _mm512_add_ps(v1, bias1);
-                    if epilogue == Epilogue::BiasGelu {
+                    if EPI == 2 {
                         v0 = vmath::gelu512(v0);
                         v1 = vmath::gelu512(v1);
                     }
@@ -498,6 +537,45 @@ mod x86 {
         bias: *const f32,
         epilogue: Epilogue,
     ) {
+        // One straight-line instantiation per epilogue, so the accumulators
+        // stay in registers for the plain ones.
+        unsafe {
+            match (add_c, epilogue) {
+                (false, Epilogue::None) => {
+                    kernel_6x16_impl::<false, 0>(kc, a, a_stride, b, b_stride, c, ldc, bias)
+                }
+                (true, Epilogue::None) => {
+                    kernel_6x16_impl::<true, 0>(kc, a, a_stride, b, b_stride, c, ldc, bias)
+                }
+                (false, Epilogue::Bias) => {
+                    kernel_6x16_impl::<false, 1>(kc, a, a_stride, b, b_stride, c, ldc, bias)
+                }
+                (true, Epilogue::Bias) => {
+                    kernel_6x16_impl::<true, 1>(kc, a, a_stride, b, b_stride, c, ldc, bias)
+                }
+                (false, Epilogue::BiasGelu) => {
+                    kernel_6x16_impl::<false, 2>(kc, a, a_stride, b, b_stride, c, ldc, bias)
+                }
+                (true, Epilogue::BiasGelu) => {
+                    kernel_6x16_impl::<true, 2>(kc, a, a_stride, b, b_stride, c, ldc, bias)
+                }
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    unsafe fn kernel_6x16_impl<const ADD_C: bool, const EPI: u8>(
+        kc: usize,
+        a: *const f32,
+        a_stride: usize,
+        b: *const f32,
+        b_stride: usize,
+        c: *mut f32,
+        ldc: usize,
+        bias: *const f32,
+    ) {
         unsafe {
             let mut acc = [[_mm256_setzero_ps(); 2]; 6];
             let mut a = a;
@@ -519,14 +597,14 @@ mod x86 {
                 let out = c.add(r * ldc);
                 let mut v0 = row[0];
                 let mut v1 = row[1];
-                if add_c {
+                if ADD_C {
                     v0 = _mm256_add_ps(v0, _mm256_loadu_ps(out));
                     v1 = _mm256_add_ps(v1, _mm256_loadu_ps(out.add(8)));
                 }
-                if epilogue != Epilogue::None {
+                if EPI != 0 {
                     v0 = _mm256_add_ps(v0, bias0);
                     v1 = _mm256_add_ps(v1, bias1);
-                    if epilogue == Epilogue::BiasGelu {
+                    if EPI == 2 {
                         v0 = vmath::gelu256(v0);
                         v1 = vmath::gelu256(v1);
                     }
