@@ -70,8 +70,14 @@ fn main() -> Result<()> {
         args.resume.display()
     );
     for rec in &recommendations {
+        // The score fuses the embedding similarity with BM25 by reciprocal
+        // rank; the similarity alone is the easier number to read.
+        let similarity = rec
+            .scores
+            .dense
+            .map_or_else(|| "-".to_string(), |s| format!("{s:.2}"));
         println!(
-            "{:>2}. {} ({})  score {:.3}",
+            "{:>2}. {} ({})  score {:.4}, similarity {similarity}",
             rec.rank, rec.job.title, rec.job.id, rec.score
         );
         println!("    matched: {}", first(&rec.matched_skills, 8));

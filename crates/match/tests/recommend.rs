@@ -23,8 +23,19 @@ fn ids(recommendations: &[jobfit_match::Recommendation]) -> Vec<&str> {
         .collect()
 }
 
+/// Dense scores only, no explanations.
 fn quiet() -> RecommendOptions {
-    RecommendOptions::default().with_explain(false)
+    RecommendOptions::default()
+        .with_explain(false)
+        .with_hybrid(None)
+}
+
+#[test]
+fn recommendations_fuse_bm25_by_reciprocal_rank_by_default() {
+    assert_eq!(
+        RecommendOptions::default().hybrid,
+        Some(Fusion::Rrf { k: 60.0 })
+    );
 }
 
 #[test]

@@ -146,6 +146,19 @@ pub struct TextEmbedder {
     fast: Option<FastEncoder>,
 }
 
+impl FastEncoder {
+    /// The fast CPU path for `model` when `device` is Burn's CPU backend
+    /// (flex), which it replaces for inference; `None` on other devices
+    /// (libtorch, GPUs), where the Burn model should run.
+    pub fn for_device(model: &BertModel, config: &BertConfig, device: &Device) -> Option<Self> {
+        if is_flex(device) {
+            Self::from_model(model, config).ok()
+        } else {
+            None
+        }
+    }
+}
+
 /// Whether `device` is Burn's CPU backend, which the fast path replaces.
 fn is_flex(device: &Device) -> bool {
     #[cfg(feature = "flex")]

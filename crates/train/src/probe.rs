@@ -28,8 +28,8 @@ use burn::nn::Linear;
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use jobfit_model::{
-    BertModel, ClassificationHead, ClassificationHeadConfig, EncoderWithHead, HeadPooling,
-    SaveInfo, SavedHead,
+    BertModel, ClassificationHead, ClassificationHeadConfig, EncoderWithHead, FastEncoder,
+    HeadPooling, SaveInfo, SavedHead, SeqInput,
 };
 use ndarray::Array2;
 use serde_json::json;
@@ -104,8 +104,10 @@ pub fn train_linear_probe(
     let train_docs = Docs::encode(train, &labels, &tokenizer, &config)?;
     let valid_docs = Docs::encode(valid, &labels, &tokenizer, &config)?;
     let started = Instant::now();
+    let fast = FastEncoder::for_device(&encoder, &encoder_config, device);
     let train_x = embed_documents(
         &encoder,
+        fast.as_ref(),
         head_pooling,
         &train_docs.encoded,
         tokenizer.pad_id(),
@@ -114,6 +116,7 @@ pub fn train_linear_probe(
     )?;
     let valid_x = embed_documents(
         &encoder,
+        fast.as_ref(),
         head_pooling,
         &valid_docs.encoded,
         tokenizer.pad_id(),
@@ -220,8 +223,13 @@ pub fn train_linear_probe(
 /// One vector per document, `[documents, hidden]`: the encoder's pooled
 /// output for every encoding (in length-sorted batches, without gradients),
 /// averaged over each document's chunks.
+///
+/// With `fast` (see [`FastEncoder::for_device`]) and token pooling, the
+/// fast CPU path computes the same vectors (within 1e-6) several times
+/// faster than the Burn model.
 pub fn embed_documents(
     encoder: &BertModel,
+    fast: Option<&FastEncoder>,
     pooling: HeadPooling,
     encoded: &LongTextEncodings,
     pad_id: u32,
@@ -236,13 +244,27 @@ pub fn embed_documents(
     let progress = new_progress(show_progress, n, "embedding");
     let mut done = 0;
     for chunk in order.chunks(crate::classify::EVAL_BATCH_SIZE) {
-        let encodings: Vec<_> = chunk
-            .iter()
-            .map(|&i| encoded.encodings[i].clone())
-            .collect();
-        let features = to_vec(pooled_features(
-            encoder, pooling, &encodings, pad_id, device,
-        ))?;
+        let features = match (fast, pooling) {
+            (Some(fast), HeadPooling::Tokens(token_pooling)) => {
+                let seqs: Vec<SeqInput<'_>> = chunk
+                    .iter()
+                    .map(|&i| SeqInput {
+                        ids: &encoded.encodings[i].ids,
+                        type_ids: &encoded.encodings[i].type_ids,
+                    })
+                    .collect();
+                fast.embed(&seqs, token_pooling, false)?
+            }
+            _ => {
+                let encodings: Vec<_> = chunk
+                    .iter()
+                    .map(|&i| encoded.encodings[i].clone())
+                    .collect();
+                to_vec(pooled_features(
+                    encoder, pooling, &encodings, pad_id, device,
+                ))?
+            }
+        };
         for (row, &i) in chunk.iter().enumerate() {
             per_encoding[i * hidden..(i + 1) * hidden]
                 .copy_from_slice(&features[row * hidden..(row + 1) * hidden]);

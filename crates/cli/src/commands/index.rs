@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use clap::Args;
 use jobfit::matching::{Catalog, IndexOptions, JobFields, JobIndex};
-use jobfit::model::{EmbedderOptions, TextEmbedder};
+use jobfit::model::{EmbedderOptions, Engine, TextEmbedder};
 use jobfit::text::JobColumns;
 
 use crate::error::{CliError, Result};
@@ -35,11 +35,15 @@ pub struct IndexArgs {
     /// Texts per forward pass of the encoder.
     #[arg(long)]
     batch_size: Option<usize>,
+    /// The encoder implementation: auto (the fast CPU path on the CPU backend), burn, fast,
+    /// or int8 (the fast path with dynamic int8 linear layers).
+    #[arg(long, value_parser = parse_engine)]
+    engine: Option<Engine>,
 }
 
 pub fn run(args: IndexArgs) -> Result<()> {
     let started = Instant::now();
-    let embedder = load_embedder(&args.model, args.batch_size)?;
+    let embedder = load_embedder(&args.model, args.batch_size, args.engine)?;
     let catalog = load_catalog(&args.catalog, args.columns.as_deref())?;
     let fields: JobFields = args.fields.parse()?;
     let index = JobIndex::build(
@@ -78,8 +82,25 @@ pub(crate) fn resolve_model_dir(path: &Path) -> Result<PathBuf> {
     Ok(path.to_path_buf())
 }
 
+/// Parses `--engine`.
+pub(crate) fn parse_engine(text: &str) -> std::result::Result<Engine, String> {
+    match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+        "auto" => Ok(Engine::Auto),
+        "burn" => Ok(Engine::Burn),
+        "fast" => Ok(Engine::Fast),
+        "int8" | "fast-int8" => Ok(Engine::FastInt8),
+        _ => Err(format!(
+            "unknown engine {text:?}: use auto, burn, fast or int8"
+        )),
+    }
+}
+
 /// Loads a sentence encoder on the default device.
-pub(crate) fn load_embedder(path: &Path, batch_size: Option<usize>) -> Result<TextEmbedder> {
+pub(crate) fn load_embedder(
+    path: &Path,
+    batch_size: Option<usize>,
+    engine: Option<Engine>,
+) -> Result<TextEmbedder> {
     if batch_size == Some(0) {
         return Err(CliError::Usage("--batch-size must be at least 1".into()));
     }
@@ -87,6 +108,7 @@ pub(crate) fn load_embedder(path: &Path, batch_size: Option<usize>) -> Result<Te
     let device = jobfit::default_device();
     let options = EmbedderOptions {
         batch_size,
+        engine,
         ..EmbedderOptions::default()
     };
     Ok(TextEmbedder::from_dir_with(&dir, options, &device)?)
@@ -143,4 +165,20 @@ fn parse_columns(text: &str) -> Result<JobColumns> {
         };
     }
     Ok(columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engines_parse_by_name_and_unknown_ones_are_refused() {
+        assert_eq!(parse_engine("auto"), Ok(Engine::Auto));
+        assert_eq!(parse_engine("Burn"), Ok(Engine::Burn));
+        assert_eq!(parse_engine("fast"), Ok(Engine::Fast));
+        assert_eq!(parse_engine("int8"), Ok(Engine::FastInt8));
+        assert_eq!(parse_engine("fast_int8"), Ok(Engine::FastInt8));
+        let error = parse_engine("gpu").unwrap_err();
+        assert!(error.contains("use auto, burn, fast or int8"), "{error}");
+    }
 }

@@ -59,7 +59,7 @@ pub struct RecommendArgs {
     /// Long resumes: head (the default), chunk-max or chunk-mean.
     #[arg(long)]
     long_text: Option<String>,
-    /// Hybrid scoring with BM25: none, rrf, rrf:K, weighted or weighted:W.
+    /// Hybrid scoring with BM25: rrf (the default), rrf:K, weighted, weighted:W, or none.
     #[arg(long)]
     hybrid: Option<String>,
     /// A cross-encoder checkpoint (pair-scoring head) to re-rank the top candidates.
@@ -79,7 +79,7 @@ pub struct RecommendArgs {
 
 pub fn run(args: RecommendArgs) -> Result<()> {
     let resume = read_text(&args.resume)?;
-    let embedder = Arc::new(load_embedder(&args.model, None)?);
+    let embedder = Arc::new(load_embedder(&args.model, None, None)?);
     let index = match &args.index {
         Some(dir) => JobIndex::load(dir)?,
         None => default_index(&embedder, args.cache_dir.as_deref(), args.no_cache)?,

@@ -14,7 +14,7 @@ use jobfit::matching::{
 };
 use jobfit::train::{RetrievalEvaluator, RetrievalReport};
 
-use crate::commands::index::{load_catalog, load_embedder};
+use crate::commands::index::{load_catalog, load_embedder, parse_engine};
 use crate::commands::recommend::parse_hybrid;
 use crate::error::{CliError, Result};
 
@@ -39,7 +39,7 @@ pub struct RetrieveArgs {
     /// Long queries (resumes): head (the default), chunk-max or chunk-mean.
     #[arg(long)]
     long_text: Option<String>,
-    /// Hybrid scoring with BM25: none, rrf, rrf:K, weighted or weighted:W.
+    /// Hybrid scoring with BM25: none (the default here), rrf, rrf:K, weighted or weighted:W.
     #[arg(long)]
     hybrid: Option<String>,
     /// A cross-encoder checkpoint to re-rank the top candidates.
@@ -55,6 +55,9 @@ pub struct RetrieveArgs {
     /// Texts per forward pass of the encoder.
     #[arg(long)]
     batch_size: Option<usize>,
+    /// The encoder implementation: auto, burn, fast or int8 (see `jobfit index --help`).
+    #[arg(long, value_parser = parse_engine)]
+    engine: Option<jobfit::model::Engine>,
 }
 
 pub fn run(args: RetrieveArgs) -> Result<()> {
@@ -64,7 +67,7 @@ pub fn run(args: RetrieveArgs) -> Result<()> {
         ));
     }
     let started = Instant::now();
-    let embedder = Arc::new(load_embedder(&args.model, args.batch_size)?);
+    let embedder = Arc::new(load_embedder(&args.model, args.batch_size, args.engine)?);
     let catalog = load_catalog(&args.catalog, None)?;
     let queries = read_queries(&args.queries)?;
     let unknown = unknown_relevant(&queries, &catalog);
@@ -84,7 +87,8 @@ pub fn run(args: RetrieveArgs) -> Result<()> {
     let indexed = started.elapsed().as_secs_f64();
     let docs = index.len();
     let mut matcher = Matcher::new(index, Arc::clone(&embedder))?;
-    let mut options = RecommendOptions::default();
+    // Dense scores unless asked: the evaluation measures the encoder.
+    let mut options = RecommendOptions::default().with_hybrid(None);
     if let Some(strategy) = &args.long_text {
         options.long_text = strategy.parse()?;
     }

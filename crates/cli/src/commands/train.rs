@@ -195,9 +195,11 @@ pub struct MatchArgs {
     /// held out from --pairs by --valid-fraction.
     #[arg(long)]
     valid_pairs: Option<PathBuf>,
-    /// The fraction of anchors held out for evaluation when there is no --valid-pairs file.
-    #[arg(long, default_value_t = 0.1, conflicts_with = "valid_pairs")]
-    valid_fraction: f64,
+    /// The fraction of anchors held out for evaluation when there is no --valid-pairs file
+    /// (seeded). Without it, anchors whose FNV-1a hash is divisible by 5 are held out: the rule
+    /// of the project's evaluation sets (docs/DATA.md).
+    #[arg(long, conflicts_with = "valid_pairs")]
+    valid_fraction: Option<f64>,
     /// The similarity scale of the ranking loss.
     #[arg(long, default_value_t = jobfit::train::DEFAULT_MNRL_SCALE)]
     scale: f64,
@@ -307,12 +309,13 @@ fn run_match(args: MatchArgs) -> Result<()> {
     if pairs.is_empty() {
         return Err(TrainError::EmptyDataset.into());
     }
+    let held_out = match args.valid_fraction {
+        Some(fraction) => HeldOut::fraction(fraction, config.seed),
+        None => HeldOut::default(),
+    };
     let (train, valid) = match &args.valid_pairs {
         Some(path) => (pairs, read(path)?),
-        None => pairs.split(HeldOut {
-            valid_fraction: args.valid_fraction,
-            seed: config.seed,
-        })?,
+        None => pairs.split(held_out)?,
     };
     // The catalog searched: every positive of the training and held-out pairs.
     let catalog: Vec<String> = train
@@ -346,7 +349,7 @@ fn run_match(args: MatchArgs) -> Result<()> {
         .with_extra(json!({
             "pairs": args.pairs,
             "valid_pairs": args.valid_pairs,
-            "valid_fraction": args.valid_pairs.is_none().then_some(args.valid_fraction),
+            "held_out": args.valid_pairs.is_none().then_some(held_out),
         }));
     let device = jobfit::default_device();
     let outcome = train_matcher(&args.common.model, &train, &task, options, &device)?;
