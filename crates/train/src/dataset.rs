@@ -1021,11 +1021,16 @@ impl PairDataset {
     /// repair so that no batch holds two pairs with the same positive text (each would be the
     /// other's false negative).
     ///
+    /// A positive can be in at most one pair per batch, so one that covers many pairs (O*NET's
+    /// "Production Workers, All Other" has over 2,000 alternate titles) would otherwise leave
+    /// a long tail of batches holding one or two pairs, which teach nothing and cost a step
+    /// each. Each positive therefore keeps at most `ceil(pairs / batch_size)` of its pairs per
+    /// epoch (a seeded sample: another seed, another sample); the rest sit out that epoch.
+    ///
     /// Batches are filled in shuffled order; a pair whose positive is already in the batch waits
-    /// and goes first into the next batch that can take it. Every pair appears exactly once.
-    /// Batches hold `batch_size` pairs except where the data allow no more: the last batches
-    /// may be smaller (for example when one positive covers most pairs). The same pairs, size
-    /// and seed always give the same batches.
+    /// and goes first into the next batch that can take it. Every kept pair appears exactly
+    /// once. Batches hold `batch_size` pairs except where the data allow no more: the last
+    /// batches may be smaller. The same pairs, size and seed always give the same batches.
     ///
     /// # Errors
     ///
@@ -1044,6 +1049,13 @@ impl PairDataset {
         let mut order: Vec<usize> = (0..self.pairs.len()).collect();
         SeededRng::new(seed).shuffle(&mut order);
         let positive = |i: usize| self.pairs[i].positive.as_str();
+        let cap = self.pairs.len().div_ceil(batch_size);
+        let mut kept: HashMap<&str, usize> = HashMap::new();
+        order.retain(|&i| {
+            let count = kept.entry(positive(i)).or_insert(0);
+            *count += 1;
+            *count <= cap
+        });
         let mut stream = order.into_iter();
         let mut waiting: VecDeque<usize> = VecDeque::new();
         let mut batches = Vec::with_capacity(self.pairs.len() / batch_size + 1);

@@ -105,10 +105,16 @@ pub struct TrainConfig {
     pub clean_text: bool,
 }
 
-/// The default long-text strategy of classification runs: head + tail,
-/// keeping the first 32 document tokens and filling the rest of the window
-/// from the end (see the crate docs for the measurement that chose it).
-pub const DEFAULT_LONG_TEXT: LongText = LongText::HeadTail { head: 32 };
+/// The default long-text strategy of classification runs: the head of the
+/// text, chosen by measurement. On the 24-category LiveCareer resumes (1,193
+/// training and 297 validation resumes, a stratified 80/20 split with seed
+/// 42, max length 256, `jobfit train classify --linear-probe --long-text
+/// ...`), the validation macro-F1 was 0.529 for the head, 0.509 for chunk
+/// pooling (every token, about 4 windows per resume) and 0.427 for head +
+/// tail with 64 head tokens: resumes put the summary and the latest job
+/// first, and their ends (education, references) say less about the
+/// category.
+pub const DEFAULT_LONG_TEXT: LongText = LongText::Head;
 
 impl Default for TrainConfig {
     fn default() -> Self {

@@ -1,7 +1,7 @@
 //! Datasets: reading, label maps, stratified splits, class weights, long-text encodings,
 //! contrastive pairs and batches, and the pair builders (fixtures, then the shared data).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use jobfit_text::{DataError, ReadOptions, TextTokenizer};
@@ -368,7 +368,26 @@ fn reads_pairs_from_csv_and_jsonl() {
 fn assert_valid_batches(data: &PairDataset, batches: &[Vec<usize>], size: usize) {
     let mut all: Vec<usize> = batches.iter().flatten().copied().collect();
     all.sort_unstable();
-    assert_eq!(all, (0..data.len()).collect::<Vec<_>>());
+    let before = all.len();
+    all.dedup();
+    assert_eq!(all.len(), before, "a pair in two batches");
+    // Each positive keeps min(its pairs, ceil(pairs / size)) pairs.
+    let cap = data.len().div_ceil(size);
+    let mut total: HashMap<&str, usize> = HashMap::new();
+    let mut kept: HashMap<&str, usize> = HashMap::new();
+    for (i, pair) in data.pairs().iter().enumerate() {
+        *total.entry(pair.positive.as_str()).or_default() += 1;
+        if all.binary_search(&i).is_ok() {
+            *kept.entry(pair.positive.as_str()).or_default() += 1;
+        }
+    }
+    for (positive, n) in total {
+        assert_eq!(
+            kept.get(positive).copied().unwrap_or(0),
+            n.min(cap),
+            "{positive}"
+        );
+    }
     for batch in batches {
         assert!(!batch.is_empty() && batch.len() <= size);
         let positives: HashSet<&str> = batch
@@ -397,8 +416,10 @@ fn batches_never_repeat_a_positive() {
     );
     let batches = data.batches(3, 11).unwrap();
     assert_valid_batches(&data, &batches, 3);
-    // A appears 5 times, so at least 5 batches.
-    assert!(batches.len() >= 5);
+    // At most ceil(10 / 3) = 4 pairs per positive: A keeps 4 of its 5, so 9 pairs in at least
+    // 4 batches.
+    assert_eq!(batches.iter().map(Vec::len).sum::<usize>(), 9);
+    assert!(batches.len() >= 4);
     assert_eq!(data.batches(3, 11).unwrap(), batches);
     assert!(matches!(
         data.batches(1, 0),
