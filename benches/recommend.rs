@@ -1,7 +1,8 @@
 //! Recommendation speed: exact top-10 search over 1k, 100k and 1M synthetic
 //! jobs (random unit vectors, 384 wide), the full `Matcher::recommend` on the
-//! same catalogs (resume embedding, search, explanations), and index build
-//! throughput in job texts per second.
+//! same catalogs (resume embedding, search, BM25 fusion, explanations; and
+//! the dense search alone), and index build throughput in job texts per
+//! second.
 //!
 //! The search part needs nothing; the recommend and build parts need
 //! `scripts/fetch-model.sh` and are skipped without the model. Threads
@@ -126,10 +127,19 @@ fn bench_recommend(c: &mut Criterion) {
         )
         .expect("matching sizes");
         let matcher = Matcher::new(index, Arc::clone(&embedder)).expect("same model");
-        for (name, explain) in [("explained", true), ("ranked_only", false)] {
-            let options = RecommendOptions::default()
-                .with_top_k(10)
-                .with_explain(explain);
+        // The defaults (BM25 fused by reciprocal rank, explanations), and the
+        // dense search alone.
+        let variants = [
+            ("default", RecommendOptions::default()),
+            (
+                "dense_ranked_only",
+                RecommendOptions::default()
+                    .with_hybrid(None)
+                    .with_explain(false),
+            ),
+        ];
+        for (name, options) in variants {
+            let options = options.with_top_k(10);
             group.bench_with_input(BenchmarkId::new(name, size), &matcher, |b, matcher| {
                 b.iter(|| black_box(matcher.recommend(RESUME, &options).expect("recommend")));
             });
