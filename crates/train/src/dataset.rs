@@ -1029,13 +1029,14 @@ impl PairDataset {
     ///
     /// Batches are filled in shuffled order; a pair whose positive is already in the batch waits
     /// and goes first into the next batch that can take it. Every kept pair appears exactly
-    /// once. Batches hold `batch_size` pairs except where the data allow no more: the last
-    /// batches may be smaller. The same pairs, size and seed always give the same batches.
+    /// once, except that a last batch of a single pair (no negative to learn from) is dropped.
+    /// Batches hold `batch_size` pairs except where the data allow no more: the last batches
+    /// may be smaller. The same pairs, size and seed always give the same batches.
     ///
     /// # Errors
     ///
     /// [`TrainError::InvalidConfig`] for `batch_size < 2` (in-batch negatives need a second
-    /// pair), [`TrainError::EmptyDataset`] for no pairs.
+    /// pair) or pairs that all share one positive, [`TrainError::EmptyDataset`] for no pairs.
     pub fn batches(&self, batch_size: usize, seed: u64) -> Result<Vec<Vec<usize>>> {
         if batch_size < 2 {
             return Err(TrainError::invalid_config(format!(
@@ -1084,6 +1085,14 @@ impl PairDataset {
                 break;
             }
             batches.push(batch);
+        }
+        // A lone pair has no negative: it teaches nothing and costs a step.
+        batches.retain(|batch| batch.len() >= 2);
+        if batches.is_empty() {
+            return Err(TrainError::invalid_config(
+                "every pair has the same positive text, so no batch can hold a negative: \
+                 in-batch negatives need pairs with at least two different positives",
+            ));
         }
         Ok(batches)
     }

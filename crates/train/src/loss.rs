@@ -110,7 +110,12 @@ impl CrossEntropyLoss {
         debug_assert_eq!(classes, self.num_classes, "logits width != class count");
         let device = logits.device();
         let log_probs = log_softmax(logits, 1);
-        let one_hot: Tensor<2> = targets.one_hot::<2>(classes).float();
+        // Burn's one_hot refuses a single class; its one-hot is all ones.
+        let one_hot: Tensor<2> = if classes == 1 {
+            Tensor::ones([batch, 1], &device)
+        } else {
+            targets.one_hot::<2>(classes).float()
+        };
         // -log p of the true class, [batch, 1].
         let nll = (log_probs.clone() * one_hot.clone()).sum_dim(1).neg();
         let weights = self.class_weights.as_ref().map(|weights| {

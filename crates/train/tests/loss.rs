@@ -106,6 +106,14 @@ fn ranking_loss_uses_in_batch_negatives_and_cosine() {
 }
 
 #[test]
+fn a_lone_pair_has_zero_ranking_loss_instead_of_a_panic() {
+    // One anchor, one positive: the softmax over a single candidate is 1, so -ln 1 = 0.
+    let loss = MultipleNegativesRankingLoss::default();
+    let got = value(loss.forward(matrix(&[[1.0, 2.0]]), matrix(&[[0.5, -1.0]]), None));
+    assert!(got.abs() < 1e-7, "{got}");
+}
+
+#[test]
 fn hard_negatives_are_extra_candidates() {
     // Adding the hard negative e2 for every anchor: row 1 scores [20, 14.1421, 0] (target 0),
     // row 2 scores [0, 14.1421, 20] (target 1). Mean loss 2.93178546.
