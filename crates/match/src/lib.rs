@@ -34,6 +34,18 @@
 //! This crate never picks a Burn backend: the embedder carries its device.
 #![deny(missing_docs)]
 
+/// A builder method `$name(self, value) -> Self` that sets `$field`.
+macro_rules! setter {
+    ($(#[$doc:meta])* $name:ident, $field:ident: $ty:ty) => {
+        $(#[$doc])*
+        #[must_use]
+        pub fn $name(mut self, value: $ty) -> Self {
+            self.$field = value;
+            self
+        }
+    };
+}
+
 mod audit;
 mod bm25;
 mod catalog;

@@ -159,48 +159,36 @@ impl RecommendOptions {
         Self::default()
     }
 
-    /// Sets the number of results.
-    #[must_use]
-    pub fn with_top_k(mut self, top_k: usize) -> Self {
-        self.top_k = top_k;
-        self
-    }
+    setter!(
+        /// Sets the number of results.
+        with_top_k, top_k: usize
+    );
 
-    /// Sets the filter.
-    #[must_use]
-    pub fn with_filter(mut self, filter: JobFilter) -> Self {
-        self.filter = filter;
-        self
-    }
+    setter!(
+        /// Sets the filter.
+        with_filter, filter: JobFilter
+    );
 
-    /// Sets the long-text strategy.
-    #[must_use]
-    pub fn with_long_text(mut self, long_text: LongText) -> Self {
-        self.long_text = long_text;
-        self
-    }
+    setter!(
+        /// Sets the long-text strategy.
+        with_long_text, long_text: LongText
+    );
 
-    /// Turns hybrid scoring on with a fusion, or off with `None`.
-    #[must_use]
-    pub fn with_hybrid(mut self, fusion: Option<Fusion>) -> Self {
-        self.hybrid = fusion;
-        self
-    }
+    setter!(
+        /// Turns hybrid scoring on with a fusion, or off with `None`.
+        with_hybrid, hybrid: Option<Fusion>
+    );
 
-    /// Re-ranks the top `candidates` with the matcher's reranker, or turns
-    /// re-ranking off with `None`.
-    #[must_use]
-    pub fn with_rerank(mut self, candidates: Option<usize>) -> Self {
-        self.rerank = candidates;
-        self
-    }
+    setter!(
+        /// Re-ranks the top `candidates` with the matcher's reranker, or turns
+        /// re-ranking off with `None`.
+        with_rerank, rerank: Option<usize>
+    );
 
-    /// Turns explanations on or off.
-    #[must_use]
-    pub fn with_explain(mut self, explain: bool) -> Self {
-        self.explain = explain;
-        self
-    }
+    setter!(
+        /// Turns explanations on or off.
+        with_explain, explain: bool
+    );
 
     /// Checks the options.
     ///
@@ -355,19 +343,15 @@ impl Matcher {
         self
     }
 
-    /// Sets the skill gazetteer of the explanations (default: the bundled one).
-    #[must_use]
-    pub fn with_gazetteer(mut self, gazetteer: SkillGazetteer) -> Self {
-        self.gazetteer = gazetteer;
-        self
-    }
+    setter!(
+        /// Sets the skill gazetteer of the explanations (default: the bundled one).
+        with_gazetteer, gazetteer: SkillGazetteer
+    );
 
-    /// Sets the cleaner applied to resumes (default: [`Cleaner::default`]).
-    #[must_use]
-    pub fn with_cleaner(mut self, cleaner: Cleaner) -> Self {
-        self.cleaner = cleaner;
-        self
-    }
+    setter!(
+        /// Sets the cleaner applied to resumes (default: [`Cleaner::default`]).
+        with_cleaner, cleaner: Cleaner
+    );
 
     /// Sets the BM25 parameters of hybrid scoring.
     ///

@@ -75,19 +75,15 @@ impl ScreenOptions {
         Self::default()
     }
 
-    /// Sets the number of candidates returned and selected.
-    #[must_use]
-    pub fn with_top_k(mut self, top_k: usize) -> Self {
-        self.top_k = top_k;
-        self
-    }
+    setter!(
+        /// Sets the number of candidates returned and selected.
+        with_top_k, top_k: usize
+    );
 
-    /// Turns redaction on or off.
-    #[must_use]
-    pub fn with_redact(mut self, redact: bool) -> Self {
-        self.redact = redact;
-        self
-    }
+    setter!(
+        /// Turns redaction on or off.
+        with_redact, redact: bool
+    );
 
     /// Audits selection by the values of a resume metadata key.
     #[must_use]
@@ -96,26 +92,20 @@ impl ScreenOptions {
         self
     }
 
-    /// Sets the long-text strategy.
-    #[must_use]
-    pub fn with_long_text(mut self, long_text: LongText) -> Self {
-        self.long_text = long_text;
-        self
-    }
+    setter!(
+        /// Sets the long-text strategy.
+        with_long_text, long_text: LongText
+    );
 
-    /// Re-ranks the top `candidates`, or turns re-ranking off with `None`.
-    #[must_use]
-    pub fn with_rerank(mut self, candidates: Option<usize>) -> Self {
-        self.rerank = candidates;
-        self
-    }
+    setter!(
+        /// Re-ranks the top `candidates`, or turns re-ranking off with `None`.
+        with_rerank, rerank: Option<usize>
+    );
 
-    /// Turns explanations on or off.
-    #[must_use]
-    pub fn with_explain(mut self, explain: bool) -> Self {
-        self.explain = explain;
-        self
-    }
+    setter!(
+        /// Turns explanations on or off.
+        with_explain, explain: bool
+    );
 
     /// Checks the options.
     ///
@@ -216,35 +206,27 @@ impl Screener {
         self
     }
 
-    /// Sets the skill gazetteer of the explanations.
-    #[must_use]
-    pub fn with_gazetteer(mut self, gazetteer: SkillGazetteer) -> Self {
-        self.gazetteer = gazetteer;
-        self
-    }
+    setter!(
+        /// Sets the skill gazetteer of the explanations.
+        with_gazetteer, gazetteer: SkillGazetteer
+    );
 
-    /// Sets the cleaner applied to the job and the resumes.
-    #[must_use]
-    pub fn with_cleaner(mut self, cleaner: Cleaner) -> Self {
-        self.cleaner = cleaner;
-        self
-    }
+    setter!(
+        /// Sets the cleaner applied to the job and the resumes.
+        with_cleaner, cleaner: Cleaner
+    );
 
-    /// Sets the redactor used when [`ScreenOptions::redact`] is on (default:
-    /// every kind of [`jobfit_text::PiiKind`]).
-    #[must_use]
-    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
-        self.redactor = redactor;
-        self
-    }
+    setter!(
+        /// Sets the redactor used when [`ScreenOptions::redact`] is on (default:
+        /// every kind of [`jobfit_text::PiiKind`]).
+        with_redactor, redactor: Redactor
+    );
 
-    /// Sets the parts of the job that are embedded (default: title,
-    /// description, skills).
-    #[must_use]
-    pub fn with_fields(mut self, fields: JobFields) -> Self {
-        self.fields = fields;
-        self
-    }
+    setter!(
+        /// Sets the parts of the job that are embedded (default: title,
+        /// description, skills).
+        with_fields, fields: JobFields
+    );
 
     /// Ranks `resumes` for `job`, best first.
     ///

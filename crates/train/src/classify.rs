@@ -58,7 +58,8 @@ use crate::log::{EventKind, LogEvent, MetricsLog, read_metrics_log};
 use crate::loss::CrossEntropyLoss;
 use crate::metrics::ClassificationReport;
 use crate::optim::{
-    GradAccumulator, LinearSchedule, TrainConfig, TrainOptimizer, clip_grad_norm, with_stable_ids,
+    GradAccumulator, LinearSchedule, TrainConfig, TrainOptimizer, clip_grad_norm, setter,
+    with_stable_ids,
 };
 use crate::progress::Progress;
 
@@ -93,33 +94,23 @@ impl ClassifyOptions {
         }
     }
 
-    /// Sets the hyperparameters.
-    #[must_use]
-    pub fn with_config(mut self, config: TrainConfig) -> Self {
-        self.config = config;
-        self
-    }
+    setter!(
+        /// Sets the hyperparameters.
+        with_config, config: TrainConfig
+    );
+    setter!(
+        /// Sets what happens to an existing run in `out`.
+        with_existing, existing: ExistingRun
+    );
+    setter!(
+        /// Turns progress bars on or off.
+        with_progress, progress: bool
+    );
 
-    /// Sets what happens to an existing run in `out`.
-    #[must_use]
-    pub fn with_existing(mut self, existing: ExistingRun) -> Self {
-        self.existing = existing;
-        self
-    }
-
-    /// Turns progress bars on or off.
-    #[must_use]
-    pub fn with_progress(mut self, progress: bool) -> Self {
-        self.progress = progress;
-        self
-    }
-
-    /// Sets the provenance stored with the checkpoints.
-    #[must_use]
-    pub fn with_extra(mut self, extra: serde_json::Value) -> Self {
-        self.extra = extra;
-        self
-    }
+    setter!(
+        /// Sets the provenance stored with the checkpoints.
+        with_extra, extra: serde_json::Value
+    );
 }
 
 /// One optimizer step, as reported to a callback and the metrics log.

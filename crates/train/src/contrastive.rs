@@ -40,7 +40,8 @@ use crate::log::{EventKind, LogEvent, MetricsLog};
 use crate::loss::MultipleNegativesRankingLoss;
 use crate::metrics::{RetrievalEvaluator, RetrievalReport};
 use crate::optim::{
-    GradAccumulator, LinearSchedule, TrainConfig, TrainOptimizer, clip_grad_norm, with_stable_ids,
+    GradAccumulator, LinearSchedule, TrainConfig, TrainOptimizer, clip_grad_norm, setter,
+    with_stable_ids,
 };
 use crate::progress::Progress;
 
@@ -98,40 +99,28 @@ impl MatchOptions {
         }
     }
 
-    /// Sets the hyperparameters.
-    #[must_use]
-    pub fn with_config(mut self, config: TrainConfig) -> Self {
-        self.config = config;
-        self
-    }
+    setter!(
+        /// Sets the hyperparameters.
+        with_config, config: TrainConfig
+    );
+    setter!(
+        /// Sets what happens to an existing run in `out`.
+        with_existing, existing: ExistingRun
+    );
+    setter!(
+        /// Turns progress bars on or off.
+        with_progress, progress: bool
+    );
 
-    /// Sets what happens to an existing run in `out`.
-    #[must_use]
-    pub fn with_existing(mut self, existing: ExistingRun) -> Self {
-        self.existing = existing;
-        self
-    }
+    setter!(
+        /// Sets the ranking loss (its scale).
+        with_loss, loss: MultipleNegativesRankingLoss
+    );
 
-    /// Turns progress bars on or off.
-    #[must_use]
-    pub fn with_progress(mut self, progress: bool) -> Self {
-        self.progress = progress;
-        self
-    }
-
-    /// Sets the ranking loss (its scale).
-    #[must_use]
-    pub fn with_loss(mut self, loss: MultipleNegativesRankingLoss) -> Self {
-        self.loss = loss;
-        self
-    }
-
-    /// Sets the provenance stored with the checkpoints.
-    #[must_use]
-    pub fn with_extra(mut self, extra: serde_json::Value) -> Self {
-        self.extra = extra;
-        self
-    }
+    setter!(
+        /// Sets the provenance stored with the checkpoints.
+        with_extra, extra: serde_json::Value
+    );
 }
 
 /// How a contrastive run ended.

@@ -143,6 +143,7 @@ impl Default for TrainConfig {
     }
 }
 
+/// A builder method `$name(self, value) -> Self` that sets `$field`.
 macro_rules! setter {
     ($(#[$doc:meta])* $name:ident, $field:ident: $ty:ty) => {
         $(#[$doc])*
@@ -153,6 +154,7 @@ macro_rules! setter {
         }
     };
 }
+pub(crate) use setter;
 
 impl TrainConfig {
     setter!(

@@ -421,6 +421,23 @@ fn portable_kernel(
     }
 }
 
+/// Calls `$kernel::<ADD_C, EPI>(args)` with the const parameters that match
+/// the run-time `add_c` and `epilogue`: one straight-line instantiation per
+/// combination.
+#[cfg(target_arch = "x86_64")]
+macro_rules! dispatch_epilogue {
+    ($kernel:ident, $add_c:expr, $epilogue:expr, $($arg:expr),* $(,)?) => {
+        match ($add_c, $epilogue) {
+            (false, Epilogue::None) => $kernel::<false, 0>($($arg),*),
+            (true, Epilogue::None) => $kernel::<true, 0>($($arg),*),
+            (false, Epilogue::Bias) => $kernel::<false, 1>($($arg),*),
+            (true, Epilogue::Bias) => $kernel::<true, 1>($($arg),*),
+            (false, Epilogue::BiasGelu) => $kernel::<false, 2>($($arg),*),
+            (true, Epilogue::BiasGelu) => $kernel::<true, 2>($($arg),*),
+        }
+    };
+}
+
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::*;
@@ -447,26 +464,19 @@ mod x86 {
         // One straight-line instantiation per epilogue, so the accumulators
         // stay in registers for the plain ones.
         unsafe {
-            match (add_c, epilogue) {
-                (false, Epilogue::None) => {
-                    kernel_12x32_impl::<false, 0>(kc, a, a_stride, b, b_stride, c, ldc, bias)
-                }
-                (true, Epilogue::None) => {
-                    kernel_12x32_impl::<true, 0>(kc, a, a_stride, b, b_stride, c, ldc, bias)
-                }
-                (false, Epilogue::Bias) => {
-                    kernel_12x32_impl::<false, 1>(kc, a, a_stride, b, b_stride, c, ldc, bias)
-                }
-                (true, Epilogue::Bias) => {
-                    kernel_12x32_impl::<true, 1>(kc, a, a_stride, b, b_stride, c, ldc, bias)
-                }
-                (false, Epilogue::BiasGelu) => {
-                    kernel_12x32_impl::<false, 2>(kc, a, a_stride, b, b_stride, c, ldc, bias)
-                }
-                (true, Epilogue::BiasGelu) => {
-                    kernel_12x32_impl::<true, 2>(kc, a, a_stride, b, b_stride, c, ldc, bias)
-                }
-            }
+            dispatch_epilogue!(
+                kernel_12x32_impl,
+                add_c,
+                epilogue,
+                kc,
+                a,
+                a_stride,
+                b,
+                b_stride,
+                c,
+                ldc,
+                bias
+            )
         }
     }
 
@@ -540,26 +550,19 @@ mod x86 {
         // One straight-line instantiation per epilogue, so the accumulators
         // stay in registers for the plain ones.
         unsafe {
-            match (add_c, epilogue) {
-                (false, Epilogue::None) => {
-                    kernel_6x16_impl::<false, 0>(kc, a, a_stride, b, b_stride, c, ldc, bias)
-                }
-                (true, Epilogue::None) => {
-                    kernel_6x16_impl::<true, 0>(kc, a, a_stride, b, b_stride, c, ldc, bias)
-                }
-                (false, Epilogue::Bias) => {
-                    kernel_6x16_impl::<false, 1>(kc, a, a_stride, b, b_stride, c, ldc, bias)
-                }
-                (true, Epilogue::Bias) => {
-                    kernel_6x16_impl::<true, 1>(kc, a, a_stride, b, b_stride, c, ldc, bias)
-                }
-                (false, Epilogue::BiasGelu) => {
-                    kernel_6x16_impl::<false, 2>(kc, a, a_stride, b, b_stride, c, ldc, bias)
-                }
-                (true, Epilogue::BiasGelu) => {
-                    kernel_6x16_impl::<true, 2>(kc, a, a_stride, b, b_stride, c, ldc, bias)
-                }
-            }
+            dispatch_epilogue!(
+                kernel_6x16_impl,
+                add_c,
+                epilogue,
+                kc,
+                a,
+                a_stride,
+                b,
+                b_stride,
+                c,
+                ldc,
+                bias
+            )
         }
     }
 
