@@ -779,18 +779,10 @@ impl Fit<'_> {
                 }
                 if let Some(every) = self.config.eval_every_steps
                     && self.state.global_step.is_multiple_of(every)
+                    && let Some(end) = self.evaluate(&progress)?.stop()
                 {
-                    match self.evaluate(&progress)? {
-                        EvalFlow::Continue => {}
-                        EvalFlow::Early => {
-                            stop = Stop::Early;
-                            break 'epochs;
-                        }
-                        EvalFlow::Interrupted => {
-                            stop = Stop::Interrupted;
-                            break 'epochs;
-                        }
-                    }
+                    stop = end;
+                    break 'epochs;
                 }
             }
             self.state.epoch += 1;
@@ -800,20 +792,12 @@ impl Fit<'_> {
                 .history
                 .last()
                 .is_some_and(|r| r.step == self.state.global_step);
-            if self.config.eval_every_steps.is_none()
-                || (self.state.epoch == self.config.epochs && !evaluated_here)
+            if (self.config.eval_every_steps.is_none()
+                || (self.state.epoch == self.config.epochs && !evaluated_here))
+                && let Some(end) = self.evaluate(&progress)?.stop()
             {
-                match self.evaluate(&progress)? {
-                    EvalFlow::Continue => {}
-                    EvalFlow::Early => {
-                        stop = Stop::Early;
-                        break 'epochs;
-                    }
-                    EvalFlow::Interrupted => {
-                        stop = Stop::Interrupted;
-                        break 'epochs;
-                    }
-                }
+                stop = end;
+                break 'epochs;
             }
         }
         progress.finish();
@@ -1072,6 +1056,17 @@ enum EvalFlow {
     Continue,
     Early,
     Interrupted,
+}
+
+impl EvalFlow {
+    /// How the run ends after this evaluation, if it does.
+    fn stop(self) -> Option<Stop> {
+        match self {
+            Self::Continue => None,
+            Self::Early => Some(Stop::Early),
+            Self::Interrupted => Some(Stop::Interrupted),
+        }
+    }
 }
 
 /// The encodings of a batch of documents and each document's range in them.
