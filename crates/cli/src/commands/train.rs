@@ -336,7 +336,9 @@ fn run_match(args: MatchArgs) -> Result<()> {
     };
     if valid.is_empty() {
         return Err(CliError::Usage(
-            "no pairs were held out for evaluation: raise --valid-fraction or give --valid-pairs"
+            "no pairs were held out for evaluation (without --valid-fraction, anchors whose FNV-1a \
+             hash is divisible by 5 are held out, and these pairs have none, as when they were built \
+             with that rule): give --valid-fraction F or --valid-pairs FILE"
                 .into(),
         ));
     }
