@@ -221,6 +221,10 @@ pub fn train_matcher_with(
         Some(parts) => parts,
         None => load_encoder(&run.last(), device)?,
     };
+    // The saved model keeps the pretrained model's window: `max_length` is a
+    // training cost knob (short pairs train fast), not the length the model
+    // should read at inference, where resumes and job texts are long.
+    let inference_tokenizer = tokenizer.clone();
     let tokenizer = with_max_length(tokenizer, config.max_length, &encoder_config)?;
     let encoder = with_stable_ids(encoder).train();
     let batches_per_epoch = train.batches(config.batch_size, config.seed)?.len();
@@ -246,6 +250,7 @@ pub fn train_matcher_with(
         loss: options.loss,
         device: device.clone(),
         tokenizer,
+        inference_tokenizer,
         encoder_config,
         pooling,
         encoder: Some(encoder),
@@ -270,6 +275,9 @@ struct MatchFit<'a> {
     loss: MultipleNegativesRankingLoss,
     device: Device,
     tokenizer: TextTokenizer,
+    /// The pretrained model's tokenizer and window: what checkpoints save
+    /// and what the retrieval evaluation reads with.
+    inference_tokenizer: TextTokenizer,
     encoder_config: BertConfig,
     pooling: Pooling,
     /// `None` only while the optimizer updates it.
@@ -500,10 +508,10 @@ impl MatchFit<'_> {
     fn embedder(&self) -> Result<TextEmbedder> {
         Ok(TextEmbedder::from_parts(
             self.encoder().valid(),
-            self.tokenizer.clone(),
+            self.inference_tokenizer.clone(),
             self.encoder_config.clone(),
             EmbedderOptions {
-                max_length: Some(self.tokenizer.max_length()),
+                max_length: Some(self.inference_tokenizer.max_length()),
                 pooling: Some(self.pooling),
                 normalize: Some(true),
                 ..EmbedderOptions::default()
@@ -601,7 +609,7 @@ impl MatchFit<'_> {
             &self.run.best(),
             &self.encoder().valid(),
             &self.encoder_config,
-            &self.tokenizer,
+            &self.inference_tokenizer,
             self.pooling,
             &TrainingFiles {
                 config: &self.config,
@@ -616,7 +624,7 @@ impl MatchFit<'_> {
             &self.run.last(),
             &self.encoder().valid(),
             &self.encoder_config,
-            &self.tokenizer,
+            &self.inference_tokenizer,
             self.pooling,
             &TrainingFiles {
                 config: &self.config,

@@ -59,7 +59,11 @@ fn contrastive_training_saves_an_embedding_model_and_beats_nothing_worse_than_ze
         &pairs(1, 6),
         &valid,
         MatchOptions::new(&out)
-            .with_config(config())
+            // Train at 12 tokens; the model's own window is 16.
+            .with_config(TrainConfig {
+                max_length: 12,
+                ..config()
+            })
             .with_progress(false),
         &Device::flex(),
     )
@@ -94,6 +98,12 @@ fn contrastive_training_saves_an_embedding_model_and_beats_nothing_worse_than_ze
         let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         assert!((norm - 1.0).abs() < 1e-4);
     }
+    // The saved model reads with the pretrained window, not the training length.
+    let saved: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("best/sentence_bert_config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(saved["max_seq_length"], 16);
     assert!(out.join("best/retrieval_report.json").is_file());
     assert!(out.join("last/optimizer.bpk").is_file());
 }
