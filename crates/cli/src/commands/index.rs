@@ -43,7 +43,7 @@ pub struct IndexArgs {
 
 pub fn run(args: IndexArgs) -> Result<()> {
     let started = Instant::now();
-    let embedder = load_embedder(&args.model, args.batch_size, args.engine)?;
+    let embedder = load_embedder(&args.model, args.batch_size, args.engine, None)?;
     let catalog = load_catalog(&args.catalog, args.columns.as_deref())?;
     let fields: JobFields = args.fields.parse()?;
     let index = JobIndex::build(
@@ -100,15 +100,20 @@ pub(crate) fn load_embedder(
     path: &Path,
     batch_size: Option<usize>,
     engine: Option<Engine>,
+    max_len: Option<usize>,
 ) -> Result<TextEmbedder> {
     if batch_size == Some(0) {
         return Err(CliError::Usage("--batch-size must be at least 1".into()));
+    }
+    if max_len == Some(0) {
+        return Err(CliError::Usage("--max-len must be at least 1".into()));
     }
     let dir = resolve_model_dir(path)?;
     let device = jobfit::default_device();
     let options = EmbedderOptions {
         batch_size,
         engine,
+        max_length: max_len,
         ..EmbedderOptions::default()
     };
     Ok(TextEmbedder::from_dir_with(&dir, options, &device)?)

@@ -79,7 +79,7 @@ pub struct RecommendArgs {
 
 pub fn run(args: RecommendArgs) -> Result<()> {
     let resume = read_text(&args.resume)?;
-    let embedder = Arc::new(load_embedder(&args.model, None, None)?);
+    let embedder = Arc::new(load_embedder(&args.model, None, None, None)?);
     let index = match &args.index {
         Some(dir) => JobIndex::load(dir)?,
         None => default_index(&embedder, args.cache_dir.as_deref(), args.no_cache)?,

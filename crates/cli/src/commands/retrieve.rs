@@ -55,6 +55,10 @@ pub struct RetrieveArgs {
     /// Texts per forward pass of the encoder.
     #[arg(long)]
     batch_size: Option<usize>,
+    /// Tokens each text is truncated to (default: the model's window, e.g. 256 for
+    /// all-MiniLM-L6-v2).
+    #[arg(long)]
+    max_len: Option<usize>,
     /// The encoder implementation: auto, burn, fast or int8 (see `jobfit index --help`).
     #[arg(long, value_parser = parse_engine)]
     engine: Option<jobfit::model::Engine>,
@@ -67,7 +71,12 @@ pub fn run(args: RetrieveArgs) -> Result<()> {
         ));
     }
     let started = Instant::now();
-    let embedder = Arc::new(load_embedder(&args.model, args.batch_size, args.engine)?);
+    let embedder = Arc::new(load_embedder(
+        &args.model,
+        args.batch_size,
+        args.engine,
+        args.max_len,
+    )?);
     let catalog = load_catalog(&args.catalog, None)?;
     let queries = read_queries(&args.queries)?;
     let unknown = unknown_relevant(&queries, &catalog);

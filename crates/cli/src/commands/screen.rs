@@ -54,7 +54,7 @@ pub struct ScreenArgs {
 pub fn run(args: ScreenArgs) -> Result<()> {
     let job = read_job(&args.job, args.job_id.as_deref())?;
     let resumes = read_resumes(&args.resumes)?;
-    let embedder = Arc::new(load_embedder(&args.model, None, None)?);
+    let embedder = Arc::new(load_embedder(&args.model, None, None, None)?);
     let mut screener = Screener::new(embedder);
     let mut options = ScreenOptions::default()
         .with_top_k(args.top_k)
