@@ -122,30 +122,40 @@ impl PackedMatrix {
         accumulate: bool,
         epilogue: Epilogue,
     ) {
-        assert!(lda >= self.k && ldc >= self.n);
-        if m == 0 {
-            return;
-        }
-        assert!(a.len() >= (m - 1) * lda + self.k, "a is too short");
-        assert!(c.len() >= (m - 1) * ldc + self.n, "c is too short");
         let view = self.view();
-        c.par_chunks_mut(MC * ldc)
-            .take(m.div_ceil(MC))
-            .enumerate()
-            .for_each(|(block, c_block)| {
-                let row0 = block * MC;
-                let rows = MC.min(m - row0);
-                view.block(
-                    &a[row0 * lda..],
-                    lda,
-                    rows,
-                    c_block,
-                    ldc,
-                    accumulate,
-                    epilogue,
-                );
-            });
+        for_row_blocks(a, lda, self.k, m, c, ldc, self.n, |a, rows, c| {
+            view.block(a, lda, rows, c, ldc, accumulate, epilogue);
+        });
     }
+}
+
+/// Runs `block(a_rows, rows, c_rows)` on blocks of `MC` rows of
+/// `c[m, n] = a[m, k] · B` in parallel, after checking the shapes (row
+/// strides `lda >= k` and `ldc >= n`). Shared by the float and int8 paths.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn for_row_blocks(
+    a: &[f32],
+    lda: usize,
+    k: usize,
+    m: usize,
+    c: &mut [f32],
+    ldc: usize,
+    n: usize,
+    block: impl Fn(&[f32], usize, &mut [f32]) + Sync,
+) {
+    assert!(lda >= k && ldc >= n);
+    if m == 0 {
+        return;
+    }
+    assert!(a.len() >= (m - 1) * lda + k, "a is too short");
+    assert!(c.len() >= (m - 1) * ldc + n, "c is too short");
+    c.par_chunks_mut(MC * ldc)
+        .take(m.div_ceil(MC))
+        .enumerate()
+        .for_each(|(index, c_block)| {
+            let row0 = index * MC;
+            block(&a[row0 * lda..], MC.min(m - row0), c_block);
+        });
 }
 
 /// Packs a `[k, n]` matrix given element by element into column panels of

@@ -7,13 +7,9 @@
 //! `sw`: `c[i][j] = sa · sw · (Σ_k qa[i][k] · qw[k][j] − za · Σ_k qw[k][j])`,
 //! then bias, GELU and the residual as in the float path.
 
-use rayon::prelude::*;
-
-use super::gemm::Epilogue;
+use super::gemm::{Epilogue, for_row_blocks};
 use super::math;
 
-/// Rows of `A` per parallel task.
-const MC: usize = 48;
 /// Micro-tile: 12 rows by 32 columns (two registers of 16 int32).
 const MR: usize = 12;
 const NR: usize = 32;
@@ -137,27 +133,9 @@ impl QuantMatrix {
         accumulate: bool,
         epilogue: Epilogue,
     ) {
-        assert!(lda >= self.k && ldc >= self.n);
-        if m == 0 {
-            return;
-        }
-        assert!(a.len() >= (m - 1) * lda + self.k && c.len() >= (m - 1) * ldc + self.n);
-        c.par_chunks_mut(MC * ldc)
-            .take(m.div_ceil(MC))
-            .enumerate()
-            .for_each(|(block, c_block)| {
-                let row0 = block * MC;
-                let rows = MC.min(m - row0);
-                self.block(
-                    &a[row0 * lda..],
-                    lda,
-                    rows,
-                    c_block,
-                    ldc,
-                    accumulate,
-                    epilogue,
-                );
-            });
+        for_row_blocks(a, lda, self.k, m, c, ldc, self.n, |a, rows, c| {
+            self.block(a, lda, rows, c, ldc, accumulate, epilogue);
+        });
     }
 
     #[allow(clippy::too_many_arguments)]
