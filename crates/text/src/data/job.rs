@@ -18,15 +18,15 @@ use super::table::{CsvRows, CsvTable};
 /// In JSON a job is an object with `id` (a string or a number, which is
 /// kept as its text) and `title`, both required and non-empty, and the
 /// optional `description` (default empty), `skills` (an array of strings),
-/// `location`, `salary_min`, `salary_max` (numbers) and `metadata` (an
+/// `aliases` (other names of the job: an array of strings), `location`, `salary_min`, `salary_max` (numbers) and `metadata` (an
 /// object). Any other top-level key is kept in the metadata too, so
 /// `{"id": 1, "title": "Baker", "company": "Acme"}` has the metadata
 /// `company = Acme`; a key in the `metadata` object wins over a top-level key
 /// of the same name. Metadata values are text: strings as they are, other
 /// JSON values as their JSON text (`true`, `3`), `null` left out.
 ///
-/// Ids, titles and locations are trimmed; skills are trimmed and empty ones
-/// dropped; the description is kept as given.
+/// Ids, titles and locations are trimmed; skills and aliases are trimmed and
+/// empty ones dropped; the description is kept as given.
 ///
 /// ```
 /// use jobfit_text::Job;
@@ -50,6 +50,9 @@ pub struct Job {
     pub description: String,
     /// Skills asked for, in the order given.
     pub skills: Vec<String>,
+    /// Other names of the job (alternate titles, synonyms, translations),
+    /// in the order given. A matcher compares short queries with each name.
+    pub aliases: Vec<String>,
     /// Where the job is.
     pub location: Option<String>,
     /// The salary range (`salary_min` / `salary_max` in JSON and CSV).
@@ -66,6 +69,7 @@ impl Job {
             title: title.into(),
             description: String::new(),
             skills: Vec::new(),
+            aliases: Vec::new(),
             location: None,
             salary: None,
             metadata: BTreeMap::new(),
@@ -97,6 +101,13 @@ impl Job {
     #[must_use]
     pub fn with_salary(mut self, salary: SalaryRange) -> Self {
         self.salary = Some(salary);
+        self
+    }
+
+    /// Sets the aliases (other names of the job).
+    #[must_use]
+    pub fn with_aliases<S: Into<String>>(mut self, aliases: impl IntoIterator<Item = S>) -> Self {
+        self.aliases = aliases.into_iter().map(Into::into).collect();
         self
     }
 
@@ -211,6 +222,7 @@ struct JobRecord {
     title: Option<String>,
     description: Option<String>,
     skills: Option<Vec<String>>,
+    aliases: Option<Vec<String>>,
     location: Option<String>,
     salary_min: Option<f64>,
     salary_max: Option<f64>,
@@ -226,6 +238,7 @@ impl JobRecord {
             title: record::required(self.title.as_deref(), "title")?,
             description: self.description.unwrap_or_default(),
             skills: clean_skills(self.skills.unwrap_or_default()),
+            aliases: clean_skills(self.aliases.unwrap_or_default()),
             location: record::optional(self.location.as_deref()),
             salary: salary(self.salary_min, self.salary_max)?,
             metadata: record::metadata_from_json(self.extra, self.metadata),
@@ -233,7 +246,7 @@ impl JobRecord {
     }
 }
 
-/// Trims skills and drops empty ones.
+/// Trims skills (or aliases) and drops empty ones.
 fn clean_skills(skills: impl IntoIterator<Item = impl AsRef<str>>) -> Vec<String> {
     skills
         .into_iter()
@@ -260,6 +273,8 @@ impl Serialize for Job {
             description: &'a str,
             #[serde(skip_serializing_if = "<[String]>::is_empty")]
             skills: &'a [String],
+            #[serde(skip_serializing_if = "<[String]>::is_empty")]
+            aliases: &'a [String],
             #[serde(skip_serializing_if = "Option::is_none")]
             location: Option<&'a str>,
             #[serde(skip_serializing_if = "Option::is_none")]
@@ -274,6 +289,7 @@ impl Serialize for Job {
             title: &self.title,
             description: &self.description,
             skills: &self.skills,
+            aliases: &self.aliases,
             location: self.location.as_deref(),
             salary_min: self.salary.and_then(|s| s.min),
             salary_max: self.salary.and_then(|s| s.max),
@@ -286,15 +302,15 @@ impl Serialize for Job {
 /// Which CSV columns hold a job's fields.
 ///
 /// Each field defaults to the column named like it (`id`, `title`,
-/// `description`, `skills`, `location`, `salary_min`, `salary_max`). A
+/// `description`, `skills`, `aliases`, `location`, `salary_min`, `salary_max`). A
 /// column named with a `with_*` method must exist; a defaulted one may be
 /// absent, except `title`, and `id` unless [`JobColumns::with_generated_ids`]
 /// is on. Columns not mapped to a field go into the metadata (see
 /// [`MetadataColumns`]).
 ///
-/// Skills are split on any of the skill separators (default `;` and `|`,
-/// not `,`, which often appears inside one skill's description), trimmed,
-/// and empty ones dropped. Empty cells count as absent; a salary cell must
+/// Skills and aliases are split on any of the skill separators (default `;`
+/// and `|`, not `,`, which often appears inside one skill's description or
+/// a title), trimmed, and empty ones dropped. Empty cells count as absent; a salary cell must
 /// be a plain number (`52000.5`).
 ///
 /// ```
@@ -315,6 +331,7 @@ pub struct JobColumns {
     title: Option<String>,
     description: Option<String>,
     skills: Option<String>,
+    aliases: Option<String>,
     location: Option<String>,
     salary_min: Option<String>,
     salary_max: Option<String>,
@@ -330,6 +347,7 @@ impl Default for JobColumns {
             title: None,
             description: None,
             skills: None,
+            aliases: None,
             location: None,
             salary_min: None,
             salary_max: None,
@@ -374,6 +392,13 @@ impl JobColumns {
         self
     }
 
+    /// The column holding the aliases (other names of the job).
+    #[must_use]
+    pub fn with_aliases(mut self, header: impl Into<String>) -> Self {
+        self.aliases = Some(header.into());
+        self
+    }
+
     /// The column holding the location.
     #[must_use]
     pub fn with_location(mut self, header: impl Into<String>) -> Self {
@@ -395,8 +420,9 @@ impl JobColumns {
         self
     }
 
-    /// The characters that separate skills in the skills cell (default `;`
-    /// and `|`). With none, the whole cell is one skill.
+    /// The characters that separate skills in the skills cell, and aliases
+    /// in the aliases cell (default `;` and `|`). With none, the whole cell
+    /// is one skill (one alias).
     #[must_use]
     pub fn with_skill_separators(mut self, separators: impl IntoIterator<Item = char>) -> Self {
         self.skill_separators = separators.into_iter().collect();
@@ -428,6 +454,7 @@ struct JobSlots {
     title: Option<usize>,
     description: Option<usize>,
     skills: Option<usize>,
+    aliases: Option<usize>,
     location: Option<usize>,
     salary_min: Option<usize>,
     salary_max: Option<usize>,
@@ -456,6 +483,7 @@ impl CsvJobs {
                 false,
             )?,
             skills: plan.field(&table, columns.skills.as_deref(), "skills", false)?,
+            aliases: plan.field(&table, columns.aliases.as_deref(), "aliases", false)?,
             location: plan.field(&table, columns.location.as_deref(), "location", false)?,
             salary_min: plan.field(&table, columns.salary_min.as_deref(), "salary_min", false)?,
             salary_max: plan.field(&table, columns.salary_max.as_deref(), "salary_max", false)?,
@@ -477,6 +505,7 @@ impl CsvJobs {
             None => index.to_string(),
         };
         let skills = cell(values, slots.skills).unwrap_or_default();
+        let aliases = cell(values, slots.aliases).unwrap_or_default();
         Ok(Job {
             id,
             title: record::required(cell(values, slots.title), "title")?,
@@ -484,6 +513,7 @@ impl CsvJobs {
                 .unwrap_or_default()
                 .to_owned(),
             skills: clean_skills(skills.split(self.separators.as_slice())),
+            aliases: clean_skills(aliases.split(self.separators.as_slice())),
             location: record::optional(cell(values, slots.location)),
             salary: salary(
                 number(cell(values, slots.salary_min), "salary_min")?,
@@ -685,6 +715,7 @@ mod tests {
         let job = Job::new("a", "Cook")
             .with_description("Cooks.")
             .with_skills(["knives"])
+            .with_aliases(["Chef de partie", "Line cook"])
             .with_location("Lyon")
             .with_metadata("title", "shadowed key stays in metadata");
         let job = Job {
@@ -700,6 +731,28 @@ mod tests {
         assert_eq!(back, Some(job));
         let bare = serde_json::to_string(&Job::new("b", "Baker")).unwrap_or_default();
         assert_eq!(bare, r#"{"id":"b","title":"Baker"}"#);
+    }
+
+    #[test]
+    fn aliases_are_trimmed_and_blank_ones_dropped() {
+        let line = r#"{"id": 1, "title": "Cook", "aliases": [" Line cook ", "", "  ", "Chef"]}"#;
+        let job: Job = serde_json::from_str(line).unwrap_or_else(|_| Job::new("x", "x"));
+        assert_eq!(job.aliases, ["Line cook", "Chef"]);
+        let wrong = r#"{"id": 1, "title": "Cook", "aliases": "Chef"}"#;
+        assert!(serde_json::from_str::<Job>(wrong).is_err());
+    }
+
+    #[test]
+    fn csv_aliases_split_on_the_skill_separators() -> Result<(), DataError> {
+        let text = "id,title,other_names\n1,Cook,Line cook; Chef |  \n2,Baker,\n";
+        let source = DataSource::from_reader("jobs.csv", std::io::Cursor::new(text));
+        let columns = JobColumns::new().with_aliases("other_names");
+        let jobs = JobReader::csv(source, &columns, ReadOptions::default())?
+            .collect::<Result<Vec<_>, _>>()?;
+        assert_eq!(jobs[0].aliases, ["Line cook", "Chef"]);
+        assert!(jobs[1].aliases.is_empty());
+        assert!(!jobs[0].metadata.contains_key("other_names"));
+        Ok(())
     }
 
     #[test]
