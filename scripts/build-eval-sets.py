@@ -22,17 +22,18 @@ multiply by 0x100000001b3 modulo 2^64.
 
 Files written (counts are checked below):
 
-- onet-catalog.jsonl: a copy of the bundled catalog (title, description with main tasks, skills).
+- onet-catalog.jsonl: a copy of the bundled catalog (title, description with main tasks, skills, and as aliases
+  the alternate titles that are not held out).
 - onet-catalog-short.jsonl: the same occupations with the O*NET description alone and no skills, so that the
-  indexed text is "title + description".
+  indexed text is "title + description" (the aliases are kept; `--name-weight 0` leaves them out of the scores).
 - onet-titles.queries.jsonl: held-out O*NET alternate titles -> the occupations that list them (all of them when
   several do), one query per distinct key, in the order the file first lists them.
 - onet-titles.small.queries.jsonl: the held-out titles whose hash is divisible by 40 (a fixed subset of about
   1,000, for quick runs).
 - onet-titles.train-pairs.jsonl: the other alternate titles as pairs {"anchor": alternate title,
   "positive": occupation title + ". " + O*NET description}, one per (title, occupation).
-- esco-catalog.jsonl: the 2,942 ESCO occupations (id = concept URI, title = preferred label, description; the
-  ISCO group and the alternative labels, joined by " | ", in the metadata, not in the skills).
+- esco-catalog.jsonl: the 2,942 ESCO occupations (id = concept URI, title = preferred label, description,
+  aliases = the alternative labels; the ISCO group in the metadata).
 - esco-titles.queries.jsonl: the JobBERT dev vacancy titles -> their ESCO occupation, one query per row of the
   file (15,463, as in the published evaluation: a title listed twice is two queries).
 - esco-titles.small.queries.jsonl: the rows whose title key hashes to a multiple of 15 (about 1,000).
@@ -55,40 +56,12 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from heldout import HOLD_OUT, fnv1a64, title_key
+
 REPO = Path(__file__).resolve().parent.parent
-FNV_OFFSET = 0xCBF29CE484222325
-FNV_PRIME = 0x100000001B3
-MASK = (1 << 64) - 1
-HOLD_OUT = 5
 ONET_SMALL = 40  # a multiple of HOLD_OUT, so the small set is part of the held-out one
 ESCO_SMALL = 15
 ESCO_SOURCE = "ESCO v1.0.8"
-
-
-def fnv1a64(text: str) -> int:
-    """FNV-1a, 64 bits, of the UTF-8 bytes of `text`."""
-    h = FNV_OFFSET
-    for byte in text.encode("utf-8"):
-        h = ((h ^ byte) * FNV_PRIME) & MASK
-    return h
-
-
-# The published FNV-1a 64 test vectors.
-assert fnv1a64("") == 0xCBF29CE484222325
-assert fnv1a64("a") == 0xAF63DC4C8601EC8C
-assert fnv1a64("foobar") == 0x85944171F73967E8
-
-
-def title_key(title: str) -> str:
-    """The held-out key of a title: lower-cased, runs of white space made one space, surrounding space removed.
-
-    For every O*NET alternate title this is the title trimmed and lower-cased (none has a run of spaces inside)."""
-    return " ".join(title.split()).lower()
-
-
-def held_out_title(title: str) -> bool:
-    """Whether an O*NET alternate title belongs to the evaluation part."""
-    return fnv1a64(title_key(title)) % HOLD_OUT == 0
 
 
 def read_tsv(path: Path) -> list[dict[str, str]]:
@@ -162,6 +135,8 @@ def onet_sets(onet: Path, catalog: list[dict]) -> dict[str, list[dict]]:
                 pairs.append({"anchor": title, "positive": pair_text(codes[code]["title"], plain[code])})
     held = {title_key(q["query"]) for q in queries}
     assert not any(title_key(p["anchor"]) in held for p in pairs), "a held-out title leaked into the pairs"
+    leaked = [a for job in catalog for a in job.get("aliases", []) if title_key(a) in held]
+    assert not leaked, f"held-out titles are aliases in the catalog, e.g. {leaked[:3]}: rebuild it"
     return {
         "onet-catalog.jsonl": catalog,
         "onet-catalog-short.jsonl": short,
@@ -184,14 +159,13 @@ def esco_sets(data: Path) -> dict[str, list[dict]]:
                 labels.append(label)
         alt_labels[uri] = labels
         metadata = {"isco_group": row["iscoGroup"].strip(), "source": ESCO_SOURCE}
-        if labels:
-            metadata["alt_labels"] = " | ".join(labels)
         catalog.append(
             {
                 "id": uri,
                 "title": " ".join(row["preferredLabel"].split()),
                 "description": " ".join(row["description"].split()),
                 "skills": [],
+                "aliases": labels,
                 "location": None,
                 "salary_min": None,
                 "salary_max": None,

@@ -10,7 +10,7 @@ deterministic: rerunning it on the same inputs gives the same bytes.
 One line per O*NET-SOC occupation (all 1,016, in code order), in the catalog schema of jobfit:
 
     {"id": "15-1252.00", "title": "Software Developers", "description": "...", "skills": ["Python", ...],
-     "location": null, "salary_min": null, "salary_max": null,
+     "aliases": ["Application Developer", ...], "location": null, "salary_min": null, "salary_max": null,
      "metadata": {"job_zone": "4", "soc_major_group": "15", "soc_major_group_title": "...", "source": "O*NET 29.3"}}
 
 - id: the O*NET-SOC code; title: the O*NET title (Occupation Data.txt).
@@ -29,6 +29,10 @@ One line per O*NET-SOC occupation (all 1,016, in code order), in the catalog sch
   an acronym ("Enterprise resource planning ERP software"), as the acronym and as the phrase. Examples the
   gazetteer does not know (generic descriptions such as "Web browser software", and a few words the gazetteer
   leaves out as common English, such as "Chef") are left out: no resume could ever match them.
+- aliases: the occupation's alternate titles (Alternate Titles.txt), white space collapsed, in the order of the
+  file, without repeats or the title itself (ignoring case), and without the titles held out for evaluation
+  (scripts/heldout.py, docs/DATA.md): those are the queries of eval/onet-titles.queries.jsonl, so a catalog that
+  listed them would answer the evaluation from memory.
 - location, salary_min, salary_max: null (O*NET occupations have neither).
 - metadata (text values, keys sorted): job_zone ("1" to "5", Job Zones.txt; absent for the occupations without
   one), soc_major_group (the first two digits of the code), soc_major_group_title (the 2018 SOC major group name)
@@ -52,11 +56,13 @@ import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from heldout import held_out_title, title_key
+
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = "O*NET 29.3"
 OCCUPATIONS = 1016
 WITHOUT_TASKS = 93
-MAX_BYTES = 3_000_000
+MAX_BYTES = 4_500_000
 ACRONYM = re.compile(r"^[A-Z][A-Z0-9&]*[A-Z0-9]$")
 ONET_ATTRIBUTION = (
     "This product includes information from the O*NET 29.3 Database by the U.S. Department of Labor, "
@@ -203,6 +209,20 @@ def build(onet: Path, gazetteer: Gazetteer, max_tasks: int, max_skills: int) -> 
         listed_by[name].add(code)
         skills[code].append((tier, index, name))
 
+    aliases: dict[str, list[str]] = defaultdict(list)  # code -> alternate titles in file order
+    alias_keys: dict[str, set[str]] = defaultdict(set)
+    for row in read_tsv(onet / "Alternate Titles.txt"):
+        raw, code = row["Alternate Title"], row["O*NET-SOC Code"]
+        title, key = " ".join(raw.split()), title_key(raw)
+        if not key:
+            continue
+        if held_out_title(raw):
+            stats["held-out alternate titles"] += 1
+            continue
+        if key not in alias_keys[code]:
+            alias_keys[code].add(key)
+            aliases[code].append(title)
+
     records = []
     for row in sorted(occupations, key=lambda r: r["O*NET-SOC Code"]):
         code = row["O*NET-SOC Code"]
@@ -223,6 +243,9 @@ def build(onet: Path, gazetteer: Gazetteer, max_tasks: int, max_skills: int) -> 
         metadata = {"soc_major_group": code[:2], "soc_major_group_title": SOC_MAJOR_GROUPS[code[:2]], "source": SOURCE}
         if job_zones.get(code):
             metadata["job_zone"] = job_zones[code]
+        title = normalize(row["Title"])
+        names = [a for a in aliases.get(code, []) if title_key(a) != title_key(title)]
+        stats["aliases"] += len(names)
         stats["tasks"] += len(chosen_tasks)
         stats["skills"] += len(chosen_skills)
         stats["occupations without tasks"] += not chosen_tasks
@@ -230,9 +253,10 @@ def build(onet: Path, gazetteer: Gazetteer, max_tasks: int, max_skills: int) -> 
         records.append(
             {
                 "id": code,
-                "title": normalize(row["Title"]),
+                "title": title,
                 "description": "\n".join([description, *chosen_tasks]),
                 "skills": chosen_skills,
+                "aliases": names,
                 "location": None,
                 "salary_min": None,
                 "salary_max": None,
@@ -271,6 +295,8 @@ def check(records: list[dict], data: bytes, gazetteer: Gazetteer, max_tasks: int
         assert len(r["description"].split("\n")) <= 1 + max_tasks, f"{r['id']}: too many tasks"
         assert len(r["skills"]) <= max_skills and len(set(r["skills"])) == len(r["skills"]), f"{r['id']}: skills"
         assert all(s in gazetteer.names for s in r["skills"]), f"{r['id']}: a skill is not a gazetteer name"
+        assert not any(held_out_title(a) for a in r["aliases"]), f"{r['id']}: a held-out title is an alias"
+        assert len({title_key(a) for a in r["aliases"]}) == len(r["aliases"]), f"{r['id']}: repeated alias"
         assert r["metadata"]["source"] == SOURCE
         assert all(isinstance(v, str) for v in r["metadata"].values()), f"{r['id']}: metadata values are text"
     without_tasks = sum("\n" not in r["description"] for r in records)
@@ -282,18 +308,19 @@ def check(records: list[dict], data: bytes, gazetteer: Gazetteer, max_tasks: int
 NOTICE = """# Default catalog: source and attribution
 
 `onet-29.3-occupations.jsonl` is the default job catalog of `jobfit-match`: the 1,016 occupations of the O*NET 29.3
-database with their titles, descriptions, main tasks and technology skills. It is generated by
+database with their titles, descriptions, main tasks, technology skills and alternate titles. It is generated by
 `scripts/build-onet-catalog.py` (which documents every step); do not edit it by hand. See `docs/DATA.md`.
 
 {attribution}
 
-Source: O*NET 29.3 Database (May 2025), files `Occupation Data.txt`, `Task Statements.txt`, `Technology Skills.txt`
-and `Job Zones.txt`, <https://www.onetcenter.org/database.html>, licensed under the Creative Commons Attribution 4.0
+Source: O*NET 29.3 Database (May 2025), files `Occupation Data.txt`, `Task Statements.txt`, `Technology Skills.txt`,
+`Job Zones.txt` and `Alternate Titles.txt`, <https://www.onetcenter.org/database.html>, licensed under the Creative Commons Attribution 4.0
 International License, <https://creativecommons.org/licenses/by/4.0/>.
 
 Changes: the occupation descriptions are followed by at most {tasks} of each occupation's tasks (core tasks
 first); the technology examples were reduced to at most {skills} per occupation, renamed to the canonical names of
-the jobfit-text skill gazetteer, and generic descriptions were left out; the SOC major group names were added.
+the jobfit-text skill gazetteer, and generic descriptions were left out; a fifth of the alternate titles (those
+held out for evaluation) were left out; the SOC major group names were added.
 USDOL/ETA has not approved, endorsed, or tested these modifications. O*NET(R) is a trademark of USDOL/ETA.
 """
 
@@ -314,7 +341,13 @@ def main() -> int:
         print("--tasks and --skills must not be negative", file=sys.stderr)
         return 2
     onet = args.shared / "data" / "onet-29.3"
-    needed = ["Occupation Data.txt", "Task Statements.txt", "Technology Skills.txt", "Job Zones.txt"]
+    needed = [
+        "Occupation Data.txt",
+        "Task Statements.txt",
+        "Technology Skills.txt",
+        "Job Zones.txt",
+        "Alternate Titles.txt",
+    ]
     for path in [onet / name for name in needed] + [args.gazetteer]:
         if not path.is_file():
             print(f"missing {path}: pass --shared DIR (the folder holding data/onet-29.3)", file=sys.stderr)
@@ -330,7 +363,8 @@ def main() -> int:
     write_atomic(args.out / "NOTICE.md", notice.encode("utf-8"))
     print(
         f"wrote {len(records)} occupations ({len(data):,} bytes) to {out_path}: {stats['tasks']} tasks, "
-        f"{stats['skills']} skills; {stats['occupations without tasks']} without tasks, "
+        f"{stats['skills']} skills, {stats['aliases']} aliases ({stats['held-out alternate titles']} held-out "
+        f"alternate titles left out); {stats['occupations without tasks']} without tasks, "
         f"{stats['occupations without skills']} without skills; {stats['technology rows without a gazetteer name']} "
         f"of {stats['technology rows']} technology rows have no gazetteer name"
     )

@@ -1,11 +1,18 @@
 //! [`JobIndex`]: a catalog with one embedding per job, built with a
 //! [`TextEmbedder`], saved to and loaded from a directory.
 //!
-//! An index directory holds three files:
+//! Besides the one vector per job (its [`JobFields`] text), an index holds by
+//! default one vector per **name** of each job: its title and its aliases
+//! ([`JobNames`]). A short query such as a job title is compared with every
+//! name, which finds "Web Developer" under an occupation whose description
+//! never says so.
+//!
+//! An index directory holds these files:
 //!
 //! ```text
 //! index.json    format, model identity, fields, counts, sizes and checksums
 //! vectors.f32   the embeddings, little-endian f32, row-major, one row per job
+//! names.f32     the name embeddings, job by job, each job's title first (absent without names)
 //! jobs.jsonl    the jobs, one JSON object per line, in row order
 //! ```
 //!
@@ -31,6 +38,7 @@ pub const INDEX_FORMAT: u32 = 1;
 
 const MANIFEST: &str = "index.json";
 const VECTORS: &str = "vectors.f32";
+const NAMES: &str = "names.f32";
 const JOBS: &str = "jobs.jsonl";
 
 /// When to draw a progress bar while embedding.
@@ -80,6 +88,10 @@ pub struct IndexOptions {
     pub chunk_size: usize,
     /// Progress bar. Default [`ProgressMode::Auto`].
     pub progress: ProgressMode,
+    /// Also embed each job's names (title and aliases) one by one, for
+    /// [`RecommendOptions::name_weight`](crate::RecommendOptions::name_weight).
+    /// Default true.
+    pub names: bool,
 }
 
 impl Default for IndexOptions {
@@ -88,6 +100,7 @@ impl Default for IndexOptions {
             fields: JobFields::default(),
             chunk_size: 256,
             progress: ProgressMode::Auto,
+            names: true,
         }
     }
 }
@@ -116,6 +129,13 @@ impl IndexOptions {
     #[must_use]
     pub fn with_progress(mut self, progress: ProgressMode) -> Self {
         self.progress = progress;
+        self
+    }
+
+    /// Sets whether the names of each job (title and aliases) are embedded.
+    #[must_use]
+    pub fn with_names(mut self, names: bool) -> Self {
+        self.names = names;
         self
     }
 
@@ -151,8 +171,148 @@ struct Manifest {
     /// still belongs to a catalog.
     catalog_fingerprint: String,
     vectors: FileEntry,
+    /// The name vectors; absent in an index built without names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    names: Option<NamesEntry>,
     jobs: FileEntry,
     created_by: String,
+}
+
+/// The name vectors of `index.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct NamesEntry {
+    count: usize,
+    vectors: FileEntry,
+}
+
+/// The names of a job that an index embeds: its title, then its aliases,
+/// each cleaned, without blanks and without repeats (ignoring case).
+///
+/// ```
+/// use jobfit_match::job_names;
+/// use jobfit_text::Job;
+///
+/// let job = Job::new("1", "Cook").with_aliases(["Line cook", "COOK", " "]);
+/// assert_eq!(job_names(&job), ["Cook", "Line cook"]);
+/// ```
+pub fn job_names(job: &jobfit_text::Job) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    std::iter::once(&job.title)
+        .chain(&job.aliases)
+        .map(|name| jobfit_text::clean(name))
+        .filter(|name| !name.is_empty() && seen.insert(name.to_lowercase()))
+        .collect()
+}
+
+/// One vector per name of each job (see [`job_names`]), job by job.
+#[derive(Debug, Clone)]
+pub struct JobNames {
+    vectors: ExactIndex,
+    /// Job `j`'s names are rows `offsets[j]..offsets[j + 1]`.
+    offsets: Vec<usize>,
+    /// The job of each row.
+    owners: Vec<u32>,
+}
+
+/// Below this many names the best-name scores are computed on the calling thread.
+const PARALLEL_MIN_NAMES: usize = 16_384;
+
+impl JobNames {
+    /// Name vectors for `catalog`, row by row in [`job_names`] order.
+    ///
+    /// # Errors
+    ///
+    /// [`MatchError::InvalidVector`] when the row count differs from the
+    /// catalog's number of names, or the catalog has more than 2^32 jobs.
+    pub fn new(catalog: &Catalog, vectors: ExactIndex) -> Result<Self> {
+        let counts: Vec<usize> = catalog
+            .jobs()
+            .iter()
+            .map(|job| job_names(job).len())
+            .collect();
+        let mut offsets = Vec::with_capacity(counts.len() + 1);
+        let mut owners = Vec::with_capacity(vectors.len());
+        offsets.push(0);
+        for (job, &count) in counts.iter().enumerate() {
+            let owner = u32::try_from(job).map_err(|_| MatchError::InvalidVector {
+                message: "job names support at most 2^32 jobs".into(),
+            })?;
+            owners.extend(std::iter::repeat_n(owner, count));
+            offsets.push(owners.len());
+        }
+        if owners.len() != vectors.len() {
+            return Err(MatchError::InvalidVector {
+                message: format!(
+                    "{} name vectors for the {} names of the catalog: give one vector per name",
+                    vectors.len(),
+                    owners.len()
+                ),
+            });
+        }
+        Ok(Self {
+            vectors,
+            offsets,
+            owners,
+        })
+    }
+
+    /// The name vectors, job by job.
+    pub fn vectors(&self) -> &ExactIndex {
+        &self.vectors
+    }
+
+    /// The number of names.
+    pub fn len(&self) -> usize {
+        self.owners.len()
+    }
+
+    /// Whether no job has a name (every title cleans to nothing).
+    pub fn is_empty(&self) -> bool {
+        self.owners.is_empty()
+    }
+
+    /// The rows of job `position`'s names.
+    pub fn rows_of(&self, position: usize) -> std::ops::Range<usize> {
+        match (self.offsets.get(position), self.offsets.get(position + 1)) {
+            (Some(&start), Some(&end)) => start..end,
+            _ => 0..0,
+        }
+    }
+
+    /// The job of name row `row`.
+    pub fn owner(&self, row: usize) -> Option<usize> {
+        self.owners.get(row).map(|&owner| owner as usize)
+    }
+
+    /// For each job, the best inner product of `query` with one of its
+    /// names; `-inf` for a job without names.
+    ///
+    /// # Errors
+    ///
+    /// [`MatchError::InvalidVector`] for a query of the wrong width or with a
+    /// value that is not finite.
+    pub fn best_scores(&self, query: &[f32]) -> Result<Vec<f32>> {
+        let scores = self.vectors.scores(query)?;
+        let jobs = self.offsets.len() - 1;
+        let best = |job: usize| {
+            scores[self.offsets[job]..self.offsets[job + 1]]
+                .iter()
+                .copied()
+                .fold(f32::NEG_INFINITY, f32::max)
+        };
+        if scores.len() < PARALLEL_MIN_NAMES {
+            return Ok((0..jobs).map(best).collect());
+        }
+        use rayon::prelude::*;
+        Ok((0..jobs).into_par_iter().map(best).collect())
+    }
+
+    /// The best-scoring name row of job `position` for `query`, with its score.
+    pub fn best_of(&self, position: usize, query: &[f32]) -> Option<(usize, f32)> {
+        self.rows_of(position)
+            .filter_map(|row| Some((row, crate::vector::dot(query, self.vectors.vector(row)?))))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+    }
 }
 
 /// A catalog, one vector per job, and the identity of the model that made
@@ -161,6 +321,7 @@ struct Manifest {
 pub struct JobIndex {
     catalog: Catalog,
     vectors: ExactIndex,
+    names: Option<JobNames>,
     model: ModelIdentity,
     fields: JobFields,
     path: Option<PathBuf>,
@@ -200,12 +361,32 @@ impl JobIndex {
             bar.inc(chunk.len() as u64);
         }
         bar.finish_and_clear();
-        Self::from_parts(
+        let names = if options.names {
+            let names: Vec<String> = catalog.jobs().iter().flat_map(job_names).collect();
+            let mut name_vectors = ExactIndex::new(embedder.dim())?;
+            let bar = options
+                .progress
+                .bar(names.len() as u64, "embedding job names");
+            for chunk in names.chunks(options.chunk_size) {
+                let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+                name_vectors.add(embedder.embed(&refs)?.view())?;
+                bar.inc(chunk.len() as u64);
+            }
+            bar.finish_and_clear();
+            Some(name_vectors)
+        } else {
+            None
+        };
+        let index = Self::from_parts(
             catalog,
             vectors,
             embedder.identity().clone(),
             options.fields.clone(),
-        )
+        )?;
+        match names {
+            Some(names) => index.with_names(names),
+            None => Ok(index),
+        }
     }
 
     /// Assembles an index from vectors computed elsewhere (row `i` belongs
@@ -242,10 +423,31 @@ impl JobIndex {
         Ok(Self {
             catalog,
             vectors,
+            names: None,
             model,
             fields,
             path: None,
         })
+    }
+
+    /// Adds name vectors computed elsewhere: one row per name of each job,
+    /// in [`job_names`] order, job by job.
+    ///
+    /// # Errors
+    ///
+    /// [`MatchError::InvalidVector`] when the count or width disagrees.
+    pub fn with_names(mut self, names: ExactIndex) -> Result<Self> {
+        if names.dim() != self.vectors.dim() {
+            return Err(MatchError::InvalidVector {
+                message: format!(
+                    "the name vectors are {}-wide but the job vectors {}-wide",
+                    names.dim(),
+                    self.vectors.dim()
+                ),
+            });
+        }
+        self.names = Some(JobNames::new(&self.catalog, names)?);
+        Ok(self)
     }
 
     /// Writes the index to `dir`, replacing any previous content atomically.
@@ -262,6 +464,14 @@ impl JobIndex {
             .iter()
             .flat_map(|value| value.to_le_bytes())
             .collect();
+        let name_bytes: Option<Vec<u8>> = self.names.as_ref().map(|names| {
+            names
+                .vectors
+                .as_flat()
+                .iter()
+                .flat_map(|value| value.to_le_bytes())
+                .collect()
+        });
         let manifest = Manifest {
             format: INDEX_FORMAT,
             model: self.model.clone(),
@@ -274,6 +484,18 @@ impl JobIndex {
                 bytes: vector_bytes.len() as u64,
                 xxh3: hash_hex(&vector_bytes),
             },
+            names: self
+                .names
+                .as_ref()
+                .zip(name_bytes.as_ref())
+                .map(|(names, bytes)| NamesEntry {
+                    count: names.len(),
+                    vectors: FileEntry {
+                        file: NAMES.into(),
+                        bytes: bytes.len() as u64,
+                        xxh3: hash_hex(bytes),
+                    },
+                }),
             jobs: FileEntry {
                 file: JOBS.into(),
                 bytes: jobs.len() as u64,
@@ -286,6 +508,9 @@ impl JobIndex {
         })?;
         jobfit_model::write_dir_atomically(dir, |staging| {
             write_file(&staging.join(VECTORS), &vector_bytes)?;
+            if let Some(bytes) = &name_bytes {
+                write_file(&staging.join(NAMES), bytes)?;
+            }
             write_file(&staging.join(JOBS), jobs.as_bytes())?;
             // The manifest last: a directory with a manifest is complete.
             write_file(&staging.join(MANIFEST), &manifest)
@@ -374,12 +599,28 @@ impl JobIndex {
                 manifest.dim
             )));
         }
-        let data: Vec<f32> = vector_bytes
-            .chunks_exact(4)
-            .map(|bytes| f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
-            .collect();
-        let vectors = ExactIndex::from_flat(manifest.dim, data)
+        let vectors = ExactIndex::from_flat(manifest.dim, f32s(&vector_bytes))
             .map_err(|error| corrupt(format!("{VECTORS}: {error}")))?;
+        let names = match &manifest.names {
+            Some(entry) => {
+                let bytes = read_checked(&entry.vectors)?;
+                if Some(bytes.len() as u64)
+                    != (entry.count as u64 * manifest.dim as u64).checked_mul(4)
+                {
+                    return Err(corrupt(format!(
+                        "{NAMES} has {} bytes, not {} names x {} dims x 4 bytes",
+                        bytes.len(),
+                        entry.count,
+                        manifest.dim
+                    )));
+                }
+                Some(
+                    ExactIndex::from_flat(manifest.dim, f32s(&bytes))
+                        .map_err(|error| corrupt(format!("{NAMES}: {error}")))?,
+                )
+            }
+            None => None,
+        };
         let jobs =
             String::from_utf8(job_bytes).map_err(|_| corrupt(format!("{JOBS} is not UTF-8")))?;
         let catalog = Catalog::from_jsonl_str(&dir.join(JOBS).display().to_string(), &jobs)
@@ -398,6 +639,11 @@ impl JobIndex {
             )));
         }
         let mut index = Self::from_parts(catalog, vectors, manifest.model, manifest.fields)?;
+        if let Some(names) = names {
+            index = index
+                .with_names(names)
+                .map_err(|error| corrupt(format!("{NAMES}: {error}")))?;
+        }
         index.path = Some(dir.to_path_buf());
         Ok(index)
     }
@@ -423,7 +669,10 @@ impl JobIndex {
         if let Ok(index) = Self::load(dir) {
             let wanted = fingerprint(&catalog.to_jsonl()?, &options.fields);
             let have = fingerprint(&index.catalog.to_jsonl()?, &index.fields);
-            if wanted == have && index.check_model(embedder.identity()).is_ok() {
+            if wanted == have
+                && index.names.is_some() == options.names
+                && index.check_model(embedder.identity()).is_ok()
+            {
                 return Ok((index, false));
             }
         }
@@ -459,6 +708,12 @@ impl JobIndex {
         &self.vectors
     }
 
+    /// The name vectors (title and aliases of each job), when the index was
+    /// built with [`IndexOptions::names`].
+    pub fn names(&self) -> Option<&JobNames> {
+        self.names.as_ref()
+    }
+
     /// The identity of the model that built the vectors.
     pub fn model(&self) -> &ModelIdentity {
         &self.model
@@ -484,6 +739,14 @@ impl JobIndex {
     pub fn is_empty(&self) -> bool {
         self.catalog.is_empty()
     }
+}
+
+/// Little-endian `f32`s from bytes (a whole number of them).
+fn f32s(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(4)
+        .map(|bytes| f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+        .collect()
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> jobfit_model::Result<()> {

@@ -69,7 +69,8 @@ pub use error::{MatchError, Result};
 pub use explain::{Evidence, job_skills, split_sentences};
 pub use filter::{JobFilter, LocationFilter};
 pub use index::{
-    INDEX_FORMAT, IndexOptions, JobIndex, ProgressMode, cached_index_dir, default_cache_dir,
+    INDEX_FORMAT, IndexOptions, JobIndex, JobNames, ProgressMode, cached_index_dir,
+    default_cache_dir, job_names,
 };
 pub use recommend::{Fusion, Hit, Matcher, RecommendOptions, Recommendation, ScoreParts};
 pub use rerank::{CrossEncoderReranker, MatchPair, Reranker};

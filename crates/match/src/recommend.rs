@@ -14,10 +14,10 @@ use crate::encode::{Chunking, LongText, clean_nonempty, pooled_queries, text_vec
 use crate::error::{MatchError, Result};
 use crate::explain::{Evidence, ResumeSkills, best_pair, evidence_sentences, job_skills};
 use crate::filter::{CatalogFacts, JobFilter};
-use crate::index::{JobIndex, ProgressMode};
+use crate::index::{JobIndex, JobNames, ProgressMode};
 use crate::rerank::{MatchPair, Reranker};
 use crate::screen::Screener;
-use crate::vector::{PositionFilter, TopK, VectorIndex};
+use crate::vector::{PositionFilter, TopK, VectorIndex, dot};
 
 /// How the dense (embedding) and lexical (BM25) scores are combined.
 ///
@@ -124,6 +124,15 @@ pub struct RecommendOptions {
     /// Candidates taken from each of the dense and BM25 lists before
     /// fusion. Default 100.
     pub hybrid_candidates: usize,
+    /// How much the job's names (title and aliases, embedded one by one
+    /// when the index was built with [`IndexOptions::names`](crate::IndexOptions::names))
+    /// weigh in the dense score: with `w` this weight, `d` the similarity to
+    /// the job's text and `n` the best similarity to one of its names, the
+    /// dense score is `(1 - w) * d + w * max(d, n)`. `0` ranks by the job
+    /// text alone. Default 0.7: on held-out O*NET alternate titles it raised
+    /// MRR@10 from 0.36 to 0.57, and it helped vacancy titles -> ESCO and
+    /// resumes -> O*NET too (see `eval/README.md`).
+    pub name_weight: f32,
     /// Re-rank this many top candidates with the matcher's reranker.
     /// Default: off.
     pub rerank: Option<usize>,
@@ -145,6 +154,7 @@ impl Default for RecommendOptions {
             max_chunks: 16,
             hybrid: Some(Fusion::Rrf { k: 60.0 }),
             hybrid_candidates: 100,
+            name_weight: 0.7,
             rerank: None,
             explain: true,
             max_resume_sentences: 32,
@@ -180,6 +190,12 @@ impl RecommendOptions {
     );
 
     setter!(
+        /// Sets the weight of the job names in the dense score (`0` turns
+        /// name matching off).
+        with_name_weight, name_weight: f32
+    );
+
+    setter!(
         /// Re-ranks the top `candidates` with the matcher's reranker, or turns
         /// re-ranking off with `None`.
         with_rerank, rerank: Option<usize>
@@ -211,6 +227,13 @@ impl RecommendOptions {
                 });
             }
         }
+        if !(0.0..=1.0).contains(&self.name_weight) {
+            return Err(MatchError::InvalidOption {
+                name: "name_weight",
+                value: self.name_weight.to_string(),
+                reason: "use a weight in [0, 1] (0 turns name matching off; default 0.7)".into(),
+            });
+        }
         if self.rerank == Some(0) {
             return Err(MatchError::InvalidOption {
                 name: "rerank",
@@ -234,9 +257,14 @@ impl RecommendOptions {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScoreParts {
     /// The embedding similarity (cosine for normalized embeddings), when
-    /// the job was among the dense candidates.
+    /// the job was among the dense candidates; with job names, their blend
+    /// (see [`RecommendOptions::name_weight`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dense: Option<f32>,
+    /// The best similarity of the query to one of the job's names, when the
+    /// index holds names and name matching is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<f32>,
     /// The BM25 score, when hybrid scoring is on and the job was among the
     /// lexical candidates.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -534,7 +562,7 @@ impl Matcher {
         let mut out = Vec::with_capacity(texts.len());
         for (text, vectors) in texts.iter().zip(vectors) {
             let queries = pooled_queries(vectors, options.long_text);
-            let dense = self.dense_search(&queries, dense_k, filter)?;
+            let dense = self.dense_search(&queries, dense_k, filter, options.name_weight)?;
             let mut hits: Vec<Hit> = match options.hybrid {
                 None => dense
                     .into_iter()
@@ -556,9 +584,26 @@ impl Matcher {
                 self.rerank(reranker.as_ref(), text, &mut hits, candidates)?;
             }
             hits.truncate(options.top_k);
+            if let Some(names) = self.names(options.name_weight) {
+                for hit in &mut hits {
+                    hit.parts.name = queries
+                        .rows()
+                        .into_iter()
+                        .filter_map(|row| names.best_of(hit.position, row.as_slice()?))
+                        .map(|(_, score)| score)
+                        .reduce(f32::max);
+                }
+            }
             out.push(hits);
         }
         Ok(out)
+    }
+
+    /// The index's job names, when it has some and `name_weight` uses them.
+    fn names(&self, name_weight: f32) -> Option<&JobNames> {
+        self.index
+            .names()
+            .filter(|names| name_weight > 0.0 && !names.is_empty())
     }
 
     /// The `k` best positions for one or more query vectors (several: max-pooled).
@@ -567,9 +612,18 @@ impl Matcher {
         queries: &Array2<f32>,
         k: usize,
         filter: Option<PositionFilter<'_>>,
+        name_weight: f32,
     ) -> Result<Vec<(usize, f32)>> {
         let index = self.vectors();
         let rows: Vec<Vec<f32>> = queries.rows().into_iter().map(|row| row.to_vec()).collect();
+        if let Some(names) = self.names(name_weight) {
+            return match &self.backend {
+                None => self.blended_exact(names, &rows, k, filter, name_weight),
+                Some(backend) => {
+                    self.blended_candidates(backend.as_ref(), names, &rows, k, filter, name_weight)
+                }
+            };
+        }
         if let [single] = rows.as_slice() {
             return index.search(single, k, filter);
         }
@@ -585,6 +639,91 @@ impl Matcher {
         }
         let mut top = TopK::new(k);
         for (position, score) in best {
+            top.push(position, score);
+        }
+        Ok(top.into_sorted())
+    }
+
+    /// Every job's blended score (text and names) for every query row,
+    /// max-pooled over rows; the `k` best kept by the filter. Exact.
+    fn blended_exact(
+        &self,
+        names: &JobNames,
+        rows: &[Vec<f32>],
+        k: usize,
+        filter: Option<PositionFilter<'_>>,
+        name_weight: f32,
+    ) -> Result<Vec<(usize, f32)>> {
+        let mut best: Option<Vec<f32>> = None;
+        for row in rows {
+            let text = self.index.vectors().scores(row)?;
+            let name = names.best_scores(row)?;
+            let blended = text
+                .iter()
+                .zip(&name)
+                .map(|(&text, &name)| blend(text, name, name_weight));
+            best = Some(match best {
+                None => blended.collect(),
+                Some(previous) => previous
+                    .iter()
+                    .zip(blended)
+                    .map(|(a, b)| a.max(b))
+                    .collect(),
+            });
+        }
+        let mut top = TopK::new(k);
+        for (position, score) in best.unwrap_or_default().into_iter().enumerate() {
+            if filter.is_none_or(|keep| keep(position)) {
+                top.push(position, score);
+            }
+        }
+        Ok(top.into_sorted())
+    }
+
+    /// With a plugged-in vector index: the jobs among its top candidates and
+    /// the owners of the best-matching names, rescored exactly by the blend.
+    /// A job in neither list is missed, as an approximate index may miss one.
+    fn blended_candidates(
+        &self,
+        backend: &dyn VectorIndex,
+        names: &JobNames,
+        rows: &[Vec<f32>],
+        k: usize,
+        filter: Option<PositionFilter<'_>>,
+        name_weight: f32,
+    ) -> Result<Vec<(usize, f32)>> {
+        let candidates_k = k.saturating_mul(4).max(100);
+        let keep_name = |row: usize| {
+            names
+                .owner(row)
+                .is_some_and(|owner| filter.is_none_or(|keep| keep(owner)))
+        };
+        let mut candidates = std::collections::BTreeSet::new();
+        for row in rows {
+            for (position, _) in backend.search(row, candidates_k, filter)? {
+                candidates.insert(position);
+            }
+            for (name_row, _) in names
+                .vectors()
+                .search(row, candidates_k, Some(&keep_name))?
+            {
+                candidates.extend(names.owner(name_row));
+            }
+        }
+        let mut top = TopK::new(k);
+        for position in candidates {
+            let Some(vector) = self.index.vectors().vector(position) else {
+                continue;
+            };
+            let score = rows
+                .iter()
+                .map(|row| {
+                    let name = names
+                        .best_of(position, row)
+                        .map_or(f32::NEG_INFINITY, |(_, score)| score);
+                    blend(dot(row, vector), name, name_weight)
+                })
+                .fold(f32::NEG_INFINITY, f32::max);
             top.push(position, score);
         }
         Ok(top.into_sorted())
@@ -652,6 +791,12 @@ impl Matcher {
             .map(|((matched, missing), evidence)| (matched, missing, evidence))
             .collect())
     }
+}
+
+/// The dense score of a job from its text similarity and its best name
+/// similarity (`-inf` without names): `(1 - w) * text + w * max(text, name)`.
+fn blend(text: f32, name: f32, name_weight: f32) -> f32 {
+    (1.0 - name_weight) * text + name_weight * text.max(name)
 }
 
 /// The sentences of a job for evidence: of its description, else its title.

@@ -296,6 +296,30 @@ impl ExactIndex {
         }))
     }
 
+    /// The inner product of `query` with every row, in row order (in
+    /// parallel blocks when large).
+    ///
+    /// # Errors
+    ///
+    /// As [`VectorIndex::search`].
+    pub fn scores(&self, query: &[f32]) -> Result<Vec<f32>> {
+        self.check_query(query)?;
+        let score_block = |block: &[f32]| -> Vec<f32> {
+            block
+                .chunks_exact(self.dim)
+                .map(|row| dot(query, row))
+                .collect()
+        };
+        if self.len() < PARALLEL_MIN_ROWS {
+            return Ok(score_block(&self.data));
+        }
+        Ok(self
+            .data
+            .par_chunks(BLOCK_ROWS * self.dim)
+            .flat_map_iter(score_block)
+            .collect())
+    }
+
     fn check_query(&self, query: &[f32]) -> Result<()> {
         if query.len() != self.dim {
             return Err(MatchError::InvalidVector {

@@ -3,7 +3,7 @@
 
 use jobfit_match::{
     Catalog, IndexOptions, JobFields, JobIndex, MatchError, Matcher, ProgressMode, VectorIndex,
-    cached_index_dir,
+    cached_index_dir, job_names,
 };
 
 use crate::common::{fixture, tiny_embedder};
@@ -66,6 +66,46 @@ fn saving_and_loading_round_trips() {
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["index"]);
+}
+
+#[test]
+fn names_are_embedded_one_by_one_saved_and_optional() {
+    let (index, embedder) = built();
+    let names = index.names().expect("names by default");
+    let catalog = index.catalog();
+    // Job 2's names: its title first, then its aliases, each embedded alone.
+    let expected = job_names(&catalog.jobs()[2]);
+    let rows = names.rows_of(2);
+    assert_eq!(rows.len(), expected.len());
+    let direct = embedder.embed(&[expected[0].as_str()]).unwrap();
+    let row = names.vectors().vector(rows.start).unwrap();
+    for (a, b) in row.iter().zip(direct.row(0)) {
+        assert!((a - b).abs() < 1e-5);
+    }
+    assert!(rows.clone().all(|row| names.owner(row) == Some(2)));
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index");
+    index.save(&path).unwrap();
+    let loaded = JobIndex::load(&path).unwrap();
+    assert_eq!(loaded.names().unwrap().vectors(), names.vectors());
+    let file = path.join("names.f32");
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes[7] ^= 0x10;
+    std::fs::write(&file, &bytes).unwrap();
+    assert!(corrupt_message(&path).contains("names.f32 has checksum"));
+
+    // Without names: no file, no names, and a cached index is rebuilt when the choice changes.
+    let plain = options().with_names(false);
+    let without = JobIndex::build(catalog.clone(), &embedder, &plain).unwrap();
+    assert!(without.names().is_none());
+    without.save(&path).unwrap();
+    assert!(!path.join("names.f32").exists());
+    assert!(JobIndex::load(&path).unwrap().names().is_none());
+    let (again, rebuilt) = JobIndex::load_or_build(&path, catalog, &embedder, &options()).unwrap();
+    assert!(rebuilt && again.names().is_some());
+    let (_, rebuilt) = JobIndex::load_or_build(&path, catalog, &embedder, &options()).unwrap();
+    assert!(!rebuilt);
 }
 
 fn corrupt_message(path: &std::path::Path) -> String {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use jobfit_match::{
     Catalog, CrossEncoderReranker, Fusion, IndexOptions, JobFields, JobFilter, JobIndex,
     LocationFilter, LongText, MatchError, MatchPair, Matcher, ProgressMode, RecommendOptions,
-    Reranker, dot,
+    Reranker, dot, job_names,
 };
 use jobfit_model::{
     BertConfig, BertModel, EncoderWithHead, PairScoringHead, PairScoringHeadConfig, Pooling,
@@ -23,11 +23,12 @@ fn ids(recommendations: &[jobfit_match::Recommendation]) -> Vec<&str> {
         .collect()
 }
 
-/// Dense scores only, no explanations.
+/// Dense scores of the job texts only (no names, no BM25), no explanations.
 fn quiet() -> RecommendOptions {
     RecommendOptions::default()
         .with_explain(false)
         .with_hybrid(None)
+        .with_name_weight(0.0)
 }
 
 #[test]
@@ -99,6 +100,127 @@ fn dense_scores_are_the_cosine_of_independent_embeddings() {
         assert!((rec.score - score).abs() < 1e-5);
         assert_eq!(rec.scores.dense, Some(rec.score));
     }
+}
+
+/// The blend of the documentation, from embeddings computed here.
+fn blended(text: f32, name: f32, weight: f32) -> f32 {
+    (1.0 - weight) * text + weight * text.max(name)
+}
+
+#[test]
+fn job_names_blend_into_the_dense_score_as_documented() {
+    let matcher = tiny_matcher();
+    let embedder = matcher.embedder();
+    let catalog = matcher.index().catalog();
+    let names = matcher
+        .index()
+        .names()
+        .expect("names are indexed by default");
+    assert_eq!(
+        names.len(),
+        catalog
+            .jobs()
+            .iter()
+            .map(|job| job_names(job).len())
+            .sum::<usize>()
+    );
+    let texts = catalog.texts(&JobFields::default());
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let jobs = embedder.embed(&refs).unwrap();
+    let query_text = "cloud engineer";
+    let query = embedder.embed_one(query_text).unwrap();
+    // Each job's best name, embedding its names here, one call per job.
+    let best_name: Vec<f32> = catalog
+        .jobs()
+        .iter()
+        .map(|job| {
+            let names = job_names(job);
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            let vectors = embedder.embed(&refs).unwrap();
+            vectors
+                .rows()
+                .into_iter()
+                .map(|row| dot(row.as_slice().unwrap(), &query))
+                .fold(f32::NEG_INFINITY, f32::max)
+        })
+        .collect();
+    for weight in [0.0, 0.3, 0.7, 1.0] {
+        let options = quiet().with_top_k(8).with_name_weight(weight);
+        let got = matcher.recommend(query_text, &options).unwrap();
+        assert_eq!(got.len(), 8);
+        let mut previous = f32::INFINITY;
+        for rec in &got {
+            let position = catalog.position(&rec.job.id).unwrap();
+            let text = dot(jobs.row(position).as_slice().unwrap(), &query);
+            let expected = blended(text, best_name[position], weight);
+            assert!(
+                (rec.score - expected).abs() < 1e-5,
+                "weight {weight}, {}: {} vs {expected}",
+                rec.job.id,
+                rec.score
+            );
+            assert!(rec.score <= previous + 1e-6, "sorted best first");
+            previous = rec.score;
+            if weight > 0.0 {
+                let name = rec.scores.name.unwrap();
+                assert!((name - best_name[position]).abs() < 1e-5);
+            } else {
+                assert_eq!(rec.scores.name, None);
+            }
+        }
+    }
+    // A plugged-in vector index takes the candidate path: same result on a small catalog.
+    let backend = Box::new(matcher.index().vectors().clone());
+    let exact = matcher.recommend(query_text, &quiet().with_top_k(8).with_name_weight(0.7));
+    let plugged = Matcher::new(matcher.index().clone(), Arc::clone(embedder))
+        .unwrap()
+        .with_vector_index(backend)
+        .unwrap()
+        .recommend(query_text, &quiet().with_top_k(8).with_name_weight(0.7));
+    let scores = |recs: &[jobfit_match::Recommendation]| -> Vec<(String, f32)> {
+        recs.iter()
+            .map(|rec| (rec.job.id.clone(), rec.score))
+            .collect()
+    };
+    assert_eq!(scores(&exact.unwrap()), scores(&plugged.unwrap()));
+    for bad in [-0.1, 1.5, f32::NAN] {
+        let error = matcher
+            .recommend(query_text, &quiet().with_name_weight(bad))
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                MatchError::InvalidOption {
+                    name: "name_weight",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+}
+
+#[test]
+fn an_alias_is_matched_on_its_own() {
+    // The alias is the query itself: its name similarity is 1 (normalized
+    // vectors), whatever the random encoder makes of the job text.
+    let embedder = Arc::new(tiny_embedder("tiny-a"));
+    let jobs = vec![
+        Job::new("a", "Registered Nurse").with_description("Provide patient care."),
+        Job::new("b", "Food Service Worker")
+            .with_description("Serve food.")
+            .with_aliases(["Barista", "Coffee maker"]),
+        Job::new("c", "Data Engineer").with_description("Build pipelines."),
+    ];
+    let options = IndexOptions::default().with_progress(ProgressMode::Never);
+    let index = JobIndex::build(Catalog::from_jobs(jobs).unwrap(), &embedder, &options).unwrap();
+    let matcher = Matcher::new(index, embedder).unwrap();
+    let got = matcher
+        .recommend("Coffee maker", &quiet().with_name_weight(1.0))
+        .unwrap();
+    assert_eq!(got[0].job.id, "b");
+    assert!((got[0].scores.name.unwrap() - 1.0).abs() < 1e-5);
+    assert!((got[0].score - 1.0).abs() < 1e-5);
 }
 
 #[test]

@@ -28,7 +28,7 @@ pub struct IndexArgs {
     #[arg(long, default_value = "title,description,skills")]
     fields: String,
     /// CSV column mapping, FIELD=HEADER pairs separated by commas (fields:
-    /// id, title, description, skills, location, salary_min, salary_max;
+    /// id, title, description, skills, aliases, location, salary_min, salary_max;
     /// `id=` alone numbers the rows).
     #[arg(long)]
     columns: Option<String>,
@@ -39,6 +39,10 @@ pub struct IndexArgs {
     /// or int8 (the fast path with dynamic int8 linear layers).
     #[arg(long, value_parser = parse_engine)]
     engine: Option<Engine>,
+    /// Do not embed each job's names (title and aliases) on their own: a
+    /// smaller index, but short queries then match the job text only.
+    #[arg(long)]
+    no_names: bool,
 }
 
 pub fn run(args: IndexArgs) -> Result<()> {
@@ -49,7 +53,9 @@ pub fn run(args: IndexArgs) -> Result<()> {
     let index = JobIndex::build(
         catalog,
         &embedder,
-        &IndexOptions::default().with_fields(fields),
+        &IndexOptions::default()
+            .with_fields(fields)
+            .with_names(!args.no_names),
     )?;
     index.save(&args.out)?;
     eprintln!(
@@ -158,13 +164,14 @@ fn parse_columns(text: &str) -> Result<JobColumns> {
             ("title", header) => columns.with_title(header),
             ("description", header) => columns.with_description(header),
             ("skills", header) => columns.with_skills(header),
+            ("aliases", header) => columns.with_aliases(header),
             ("location", header) => columns.with_location(header),
             ("salary_min", header) => columns.with_salary_min(header),
             ("salary_max", header) => columns.with_salary_max(header),
             (field, _) => {
                 return Err(CliError::Usage(format!(
                     "--columns: unknown field {field:?}; use id, title, description, skills, \
-                     location, salary_min or salary_max"
+                     aliases, location, salary_min or salary_max"
                 )));
             }
         };

@@ -62,6 +62,10 @@ pub struct RecommendArgs {
     /// Hybrid scoring with BM25: rrf (the default), rrf:K, weighted, weighted:W, or none.
     #[arg(long)]
     hybrid: Option<String>,
+    /// How much the job names (title and aliases) weigh in the dense score,
+    /// from 0 (the job text alone) to 1; default 0.7.
+    #[arg(long)]
+    name_weight: Option<f32>,
     /// A cross-encoder checkpoint (pair-scoring head) to re-rank the top candidates.
     #[arg(long)]
     rerank_model: Option<PathBuf>,
@@ -93,6 +97,9 @@ pub fn run(args: RecommendArgs) -> Result<()> {
     }
     if let Some(fusion) = &args.hybrid {
         options.hybrid = parse_hybrid(fusion)?;
+    }
+    if let Some(weight) = args.name_weight {
+        options.name_weight = weight;
     }
     if let Some(dir) = &args.rerank_model {
         let reranker = CrossEncoderReranker::from_checkpoint(dir, &jobfit::default_device())?;

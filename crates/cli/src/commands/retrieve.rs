@@ -42,6 +42,11 @@ pub struct RetrieveArgs {
     /// Hybrid scoring with BM25: none (the default here), rrf, rrf:K, weighted or weighted:W.
     #[arg(long)]
     hybrid: Option<String>,
+    /// How much the job names (title and aliases) weigh in the dense score,
+    /// from 0 (the indexed fields alone; names are then not embedded) to 1;
+    /// default 0.7.
+    #[arg(long)]
+    name_weight: Option<f32>,
     /// A cross-encoder checkpoint to re-rank the top candidates.
     #[arg(long)]
     rerank_model: Option<PathBuf>,
@@ -88,7 +93,15 @@ pub fn run(args: RetrieveArgs) -> Result<()> {
         );
     }
     let fields: JobFields = args.catalog_fields.parse()?;
-    let index_options = IndexOptions::default().with_fields(fields);
+    // Dense scores unless asked: the evaluation measures the encoder.
+    let mut options = RecommendOptions::default().with_hybrid(None);
+    if let Some(weight) = args.name_weight {
+        options.name_weight = weight;
+    }
+    options.validate()?;
+    let index_options = IndexOptions::default()
+        .with_fields(fields)
+        .with_names(options.name_weight > 0.0);
     let index = match &args.index_cache {
         Some(dir) => JobIndex::load_or_build(dir, &catalog, &embedder, &index_options)?.0,
         None => JobIndex::build(catalog, &embedder, &index_options)?,
@@ -96,8 +109,6 @@ pub fn run(args: RetrieveArgs) -> Result<()> {
     let indexed = started.elapsed().as_secs_f64();
     let docs = index.len();
     let mut matcher = Matcher::new(index, Arc::clone(&embedder))?;
-    // Dense scores unless asked: the evaluation measures the encoder.
-    let mut options = RecommendOptions::default().with_hybrid(None);
     if let Some(strategy) = &args.long_text {
         options.long_text = strategy.parse()?;
     }
