@@ -39,6 +39,8 @@ Files written (counts are checked below):
 - esco-titles.small.queries.jsonl: the rows whose title key hashes to a multiple of 15 (about 1,000).
 - esco-alt-labels.train-pairs.jsonl: ESCO alternative labels -> preferred label + ". " + description, leaving
   out every label equal (ignoring case and white space differences) to a JobBERT dev title.
+- esco-alt-labels.title-pairs.jsonl, onet-titles.title-pairs.jsonl: the same pairs with the occupation's title
+  alone as the positive (name-to-name training: short texts, several times faster to train on).
 - resumes.queries.jsonl: held-out LiveCareer resumes (id hash divisible by 5) -> the O*NET codes of their
   category (eval/livecareer-onet-map.tsv); resumes-all.queries.jsonl: all of them.
 - manifest.json: the line count and SHA-256 of every file above.
@@ -123,7 +125,7 @@ def onet_sets(onet: Path, catalog: list[dict]) -> dict[str, list[dict]]:
         if code not in relevant[key]:
             relevant[key].append(code)
 
-    queries, small, pairs = [], [], []
+    queries, small, pairs, title_pairs = [], [], [], []
     for key, title in spelling.items():
         h = fnv1a64(key)
         if h % HOLD_OUT == 0:
@@ -133,6 +135,7 @@ def onet_sets(onet: Path, catalog: list[dict]) -> dict[str, list[dict]]:
         else:
             for code in relevant[key]:
                 pairs.append({"anchor": title, "positive": pair_text(codes[code]["title"], plain[code])})
+                title_pairs.append({"anchor": title, "positive": codes[code]["title"]})
     held = {title_key(q["query"]) for q in queries}
     assert not any(title_key(p["anchor"]) in held for p in pairs), "a held-out title leaked into the pairs"
     leaked = [a for job in catalog for a in job.get("aliases", []) if title_key(a) in held]
@@ -143,6 +146,7 @@ def onet_sets(onet: Path, catalog: list[dict]) -> dict[str, list[dict]]:
         "onet-titles.queries.jsonl": queries,
         "onet-titles.small.queries.jsonl": small,
         "onet-titles.train-pairs.jsonl": pairs,
+        "onet-titles.title-pairs.jsonl": title_pairs,
     }
 
 
@@ -185,17 +189,19 @@ def esco_sets(data: Path) -> dict[str, list[dict]]:
         if fnv1a64(title_key(title)) % ESCO_SMALL == 0:
             small.append(queries[-1])
 
-    pairs = []
+    pairs, title_pairs = [], []
     for job in catalog:
         positive = pair_text(job["title"], job["description"])
         for label in alt_labels[job["id"]]:
             if title_key(label) not in dev_keys:
                 pairs.append({"anchor": label, "positive": positive})
+                title_pairs.append({"anchor": label, "positive": job["title"]})
     return {
         "esco-catalog.jsonl": catalog,
         "esco-titles.queries.jsonl": queries,
         "esco-titles.small.queries.jsonl": small,
         "esco-alt-labels.train-pairs.jsonl": pairs,
+        "esco-alt-labels.title-pairs.jsonl": title_pairs,
     }
 
 
@@ -251,7 +257,7 @@ def check(files: dict[str, list[dict]]) -> Counter:
             for query in records:
                 assert query["query"].strip() and query["relevant"], f"{name}: empty query"
                 assert all(r in ids for r in query["relevant"]), f"{name}: {query['relevant']} not in the catalog"
-        if name.endswith(".train-pairs.jsonl"):
+        if name.endswith("-pairs.jsonl"):
             assert all(p["anchor"].strip() and p["positive"].strip() for p in records), f"{name}: empty pair"
     assert counts["onet-catalog.jsonl"] == 1016 and counts["esco-catalog.jsonl"] == 2942
     assert counts["esco-titles.queries.jsonl"] == 15463

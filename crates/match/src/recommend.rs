@@ -30,8 +30,8 @@ use crate::vector::{PositionFilter, TopK, VectorIndex, dot};
 /// and skills that BM25 matches exactly, where the encoder alone drifts to
 /// occupations that merely share words ("pipeline"). For short queries such
 /// as job titles the dense score alone is better (O*NET held-out titles
-/// MRR@10 0.365 dense, 0.305 RRF), so `jobfit eval retrieve` is dense unless
-/// asked.
+/// MRR@10 0.365 dense, 0.305 RRF), so fusion applies to long queries only
+/// (see [`RecommendOptions::short_query_words`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -100,8 +100,11 @@ impl Fusion {
 }
 
 /// Options of [`Matcher::recommend`]. The defaults: 10 results, no filter,
-/// head-of-text long-text scoring, dense and BM25 scores fused by reciprocal
-/// rank (see [`Fusion`]), no re-ranking, with explanations.
+/// head-of-text long-text scoring; a short query (a job title) is scored
+/// against the job texts and names, a long one (a resume) against the job
+/// texts with BM25 fused by reciprocal rank (see
+/// [`RecommendOptions::short_query_words`] and [`Fusion`]); no re-ranking,
+/// with explanations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RecommendOptions {
@@ -117,8 +120,19 @@ pub struct RecommendOptions {
     pub chunk_overlap: usize,
     /// The most chunks per resume, from its start. Default 16.
     pub max_chunks: usize,
-    /// Fuse BM25 over the job texts with the dense score; `None` ranks by
-    /// the dense score alone. Default: reciprocal rank fusion, k = 60 (see
+    /// Queries of at most this many words (job titles, search-box queries)
+    /// are scored with the job names and without BM25; longer ones (resumes,
+    /// descriptions) with BM25 and without the job names. Default 32. `0`
+    /// treats every query as long, `usize::MAX` every query as short.
+    ///
+    /// Measured (`eval/README.md`): names lift short queries a lot (held-out
+    /// O*NET titles MRR@10 0.365 -> 0.574) while BM25 hurts them (0.305);
+    /// for resumes BM25 helps (0.401 -> 0.433) and names on top of it hurt
+    /// (0.409).
+    pub short_query_words: usize,
+    /// Fuse BM25 over the job texts with the dense score of long queries
+    /// (see [`RecommendOptions::short_query_words`]); `None` ranks by the
+    /// dense score alone. Default: reciprocal rank fusion, k = 60 (see
     /// [`Fusion`] for the measurement behind it).
     pub hybrid: Option<Fusion>,
     /// Candidates taken from each of the dense and BM25 lists before
@@ -126,12 +140,13 @@ pub struct RecommendOptions {
     pub hybrid_candidates: usize,
     /// How much the job's names (title and aliases, embedded one by one
     /// when the index was built with [`IndexOptions::names`](crate::IndexOptions::names))
-    /// weigh in the dense score: with `w` this weight, `d` the similarity to
-    /// the job's text and `n` the best similarity to one of its names, the
-    /// dense score is `(1 - w) * d + w * max(d, n)`. `0` ranks by the job
-    /// text alone. Default 0.7: on held-out O*NET alternate titles it raised
-    /// MRR@10 from 0.36 to 0.57, and it helped vacancy titles -> ESCO and
-    /// resumes -> O*NET too (see `eval/README.md`).
+    /// weigh in the dense score of short queries (see
+    /// [`RecommendOptions::short_query_words`]): with `w` this weight, `d`
+    /// the similarity to the job's text and `n` the best similarity to one of
+    /// its names, the dense score is `(1 - w) * d + w * max(d, n)`. `0` ranks
+    /// by the job text alone. Default 0.7: on held-out O*NET alternate titles
+    /// it raised MRR@10 from 0.365 to 0.574, on vacancy titles -> ESCO from
+    /// 0.294 to 0.374 (see `eval/README.md`).
     pub name_weight: f32,
     /// Re-rank this many top candidates with the matcher's reranker.
     /// Default: off.
@@ -152,6 +167,7 @@ impl Default for RecommendOptions {
             long_text: LongText::default(),
             chunk_overlap: 32,
             max_chunks: 16,
+            short_query_words: 32,
             hybrid: Some(Fusion::Rrf { k: 60.0 }),
             hybrid_candidates: 100,
             name_weight: 0.7,
@@ -190,10 +206,38 @@ impl RecommendOptions {
     );
 
     setter!(
-        /// Sets the weight of the job names in the dense score (`0` turns
-        /// name matching off).
+        /// Sets the weight of the job names in the dense score of short
+        /// queries (`0` turns name matching off).
         with_name_weight, name_weight: f32
     );
+
+    setter!(
+        /// Sets the most words of a short query (see
+        /// [`RecommendOptions::short_query_words`]).
+        with_short_query_words, short_query_words: usize
+    );
+
+    /// The name weight and fusion that apply to a cleaned query: the names
+    /// for a short one, BM25 for a long one.
+    ///
+    /// ```
+    /// use jobfit_match::RecommendOptions;
+    ///
+    /// let options = RecommendOptions::default();
+    /// assert_eq!(options.scoring_for("Senior Data Engineer"), (0.7, None));
+    /// let resume = "Built data pipelines with Spark and Airflow. ".repeat(10);
+    /// assert_eq!(options.scoring_for(&resume), (0.0, options.hybrid));
+    /// ```
+    pub fn scoring_for(&self, query: &str) -> (f32, Option<Fusion>) {
+        let words = query
+            .split_whitespace()
+            .take(self.short_query_words.saturating_add(1));
+        if words.count() <= self.short_query_words {
+            (self.name_weight, None)
+        } else {
+            (0.0, self.hybrid)
+        }
+    }
 
     setter!(
         /// Re-ranks the top `candidates` with the matcher's reranker, or turns
@@ -555,15 +599,16 @@ impl Matcher {
         };
         let rerank = options.rerank.unwrap_or(0);
         let need = options.top_k.max(rerank);
-        let dense_k = match options.hybrid {
-            Some(_) => need.max(options.hybrid_candidates),
-            None => need,
-        };
         let mut out = Vec::with_capacity(texts.len());
         for (text, vectors) in texts.iter().zip(vectors) {
+            let (name_weight, hybrid) = options.scoring_for(text);
+            let dense_k = match hybrid {
+                Some(_) => need.max(options.hybrid_candidates),
+                None => need,
+            };
             let queries = pooled_queries(vectors, options.long_text);
-            let dense = self.dense_search(&queries, dense_k, filter, options.name_weight)?;
-            let mut hits: Vec<Hit> = match options.hybrid {
+            let dense = self.dense_search(&queries, dense_k, filter, name_weight)?;
+            let mut hits: Vec<Hit> = match hybrid {
                 None => dense
                     .into_iter()
                     .map(|(position, score)| Hit {
@@ -584,7 +629,7 @@ impl Matcher {
                 self.rerank(reranker.as_ref(), text, &mut hits, candidates)?;
             }
             hits.truncate(options.top_k);
-            if let Some(names) = self.names(options.name_weight) {
+            if let Some(names) = self.names(name_weight) {
                 for hit in &mut hits {
                     hit.parts.name = queries
                         .rows()

@@ -23,20 +23,45 @@ fn ids(recommendations: &[jobfit_match::Recommendation]) -> Vec<&str> {
         .collect()
 }
 
-/// Dense scores of the job texts only (no names, no BM25), no explanations.
+/// Dense scores of the job texts only (no names, no BM25), no explanations;
+/// every query counts as long, so BM25 applies when a test turns it on.
 fn quiet() -> RecommendOptions {
     RecommendOptions::default()
         .with_explain(false)
         .with_hybrid(None)
         .with_name_weight(0.0)
+        .with_short_query_words(0)
+}
+
+/// As [`quiet`], with every query counted as short, so names apply.
+fn quiet_short() -> RecommendOptions {
+    quiet().with_short_query_words(usize::MAX)
 }
 
 #[test]
-fn recommendations_fuse_bm25_by_reciprocal_rank_by_default() {
-    assert_eq!(
-        RecommendOptions::default().hybrid,
-        Some(Fusion::Rrf { k: 60.0 })
+fn short_queries_use_names_and_long_ones_bm25_by_default() {
+    let options = RecommendOptions::default();
+    assert_eq!(options.hybrid, Some(Fusion::Rrf { k: 60.0 }));
+    let title = "Senior Data Engineer";
+    let resume = "Data engineer. ".repeat(20);
+    assert_eq!(options.scoring_for(title), (0.7, None));
+    assert_eq!(options.scoring_for(&resume), (0.0, options.hybrid));
+    // 32 words is still short; 33 is long.
+    assert_eq!(options.scoring_for(&"word ".repeat(32)).1, None);
+    assert!(options.scoring_for(&"word ".repeat(33)).1.is_some());
+    // What the matcher does with them: names (no BM25) for the title, BM25
+    // (no names) for the resume.
+    let matcher = tiny_matcher();
+    let explain_off = options.with_explain(false).with_top_k(3);
+    let short = matcher.recommend(title, &explain_off).unwrap();
+    assert!(
+        short
+            .iter()
+            .all(|rec| rec.scores.name.is_some() && rec.scores.lexical.is_none())
     );
+    let long = matcher.recommend(&resume, &explain_off).unwrap();
+    assert!(long.iter().all(|rec| rec.scores.name.is_none()));
+    assert!(long.iter().any(|rec| rec.scores.lexical.is_some()));
 }
 
 #[test]
@@ -145,7 +170,7 @@ fn job_names_blend_into_the_dense_score_as_documented() {
         })
         .collect();
     for weight in [0.0, 0.3, 0.7, 1.0] {
-        let options = quiet().with_top_k(8).with_name_weight(weight);
+        let options = quiet_short().with_top_k(8).with_name_weight(weight);
         let got = matcher.recommend(query_text, &options).unwrap();
         assert_eq!(got.len(), 8);
         let mut previous = f32::INFINITY;
@@ -171,12 +196,18 @@ fn job_names_blend_into_the_dense_score_as_documented() {
     }
     // A plugged-in vector index takes the candidate path: same result on a small catalog.
     let backend = Box::new(matcher.index().vectors().clone());
-    let exact = matcher.recommend(query_text, &quiet().with_top_k(8).with_name_weight(0.7));
+    let exact = matcher.recommend(
+        query_text,
+        &quiet_short().with_top_k(8).with_name_weight(0.7),
+    );
     let plugged = Matcher::new(matcher.index().clone(), Arc::clone(embedder))
         .unwrap()
         .with_vector_index(backend)
         .unwrap()
-        .recommend(query_text, &quiet().with_top_k(8).with_name_weight(0.7));
+        .recommend(
+            query_text,
+            &quiet_short().with_top_k(8).with_name_weight(0.7),
+        );
     let scores = |recs: &[jobfit_match::Recommendation]| -> Vec<(String, f32)> {
         recs.iter()
             .map(|rec| (rec.job.id.clone(), rec.score))
@@ -185,7 +216,7 @@ fn job_names_blend_into_the_dense_score_as_documented() {
     assert_eq!(scores(&exact.unwrap()), scores(&plugged.unwrap()));
     for bad in [-0.1, 1.5, f32::NAN] {
         let error = matcher
-            .recommend(query_text, &quiet().with_name_weight(bad))
+            .recommend(query_text, &quiet_short().with_name_weight(bad))
             .unwrap_err();
         assert!(
             matches!(
@@ -216,7 +247,7 @@ fn an_alias_is_matched_on_its_own() {
     let index = JobIndex::build(Catalog::from_jobs(jobs).unwrap(), &embedder, &options).unwrap();
     let matcher = Matcher::new(index, embedder).unwrap();
     let got = matcher
-        .recommend("Coffee maker", &quiet().with_name_weight(1.0))
+        .recommend("Coffee maker", &quiet_short().with_name_weight(1.0))
         .unwrap();
     assert_eq!(got[0].job.id, "b");
     assert!((got[0].scores.name.unwrap() - 1.0).abs() < 1e-5);

@@ -59,13 +59,18 @@ pub struct RecommendArgs {
     /// Long resumes: head (the default), chunk-max or chunk-mean.
     #[arg(long)]
     long_text: Option<String>,
-    /// Hybrid scoring with BM25: rrf (the default), rrf:K, weighted, weighted:W, or none.
+    /// Hybrid scoring of long queries (resumes) with BM25: rrf (the default), rrf:K,
+    /// weighted, weighted:W, or none.
     #[arg(long)]
     hybrid: Option<String>,
-    /// How much the job names (title and aliases) weigh in the dense score,
-    /// from 0 (the job text alone) to 1; default 0.7.
+    /// How much the job names (title and aliases) weigh in the dense score of short
+    /// queries (titles), from 0 (the job text alone) to 1; default 0.7.
     #[arg(long)]
     name_weight: Option<f32>,
+    /// Queries of at most this many words are scored with the job names and without
+    /// BM25, longer ones with BM25 and without names; default 32.
+    #[arg(long)]
+    short_query_words: Option<usize>,
     /// A cross-encoder checkpoint (pair-scoring head) to re-rank the top candidates.
     #[arg(long)]
     rerank_model: Option<PathBuf>,
@@ -100,6 +105,9 @@ pub fn run(args: RecommendArgs) -> Result<()> {
     }
     if let Some(weight) = args.name_weight {
         options.name_weight = weight;
+    }
+    if let Some(words) = args.short_query_words {
+        options.short_query_words = words;
     }
     if let Some(dir) = &args.rerank_model {
         let reranker = CrossEncoderReranker::from_checkpoint(dir, &jobfit::default_device())?;

@@ -39,11 +39,16 @@ pub struct RetrieveArgs {
     /// Long queries (resumes): head (the default), chunk-max or chunk-mean.
     #[arg(long)]
     long_text: Option<String>,
-    /// Hybrid scoring with BM25: none (the default here), rrf, rrf:K, weighted or weighted:W.
+    /// Hybrid scoring of long queries with BM25: rrf (the default), rrf:K, weighted,
+    /// weighted:W, or none (the encoder alone).
     #[arg(long)]
     hybrid: Option<String>,
-    /// How much the job names (title and aliases) weigh in the dense score,
-    /// from 0 (the indexed fields alone; names are then not embedded) to 1;
+    /// Queries of at most this many words (titles) are scored with the job names and
+    /// without BM25, longer ones (resumes) with BM25 and without names; default 32.
+    #[arg(long)]
+    short_query_words: Option<usize>,
+    /// How much the job names (title and aliases) weigh in the dense score of short
+    /// queries, from 0 (the indexed fields alone; names are then not embedded) to 1;
     /// default 0.7.
     #[arg(long)]
     name_weight: Option<f32>,
@@ -93,10 +98,13 @@ pub fn run(args: RetrieveArgs) -> Result<()> {
         );
     }
     let fields: JobFields = args.catalog_fields.parse()?;
-    // Dense scores unless asked: the evaluation measures the encoder.
-    let mut options = RecommendOptions::default().with_hybrid(None);
+    // The recommender's scoring: what users get.
+    let mut options = RecommendOptions::default();
     if let Some(weight) = args.name_weight {
         options.name_weight = weight;
+    }
+    if let Some(words) = args.short_query_words {
+        options.short_query_words = words;
     }
     options.validate()?;
     let index_options = IndexOptions::default()
