@@ -5,7 +5,8 @@
 //! Run: `cargo run --release --example recommend_jobs -- [--model DIR] [--resume FILE] [--top-k N]`
 //! (defaults: `models/all-MiniLM-L6-v2`, fetched by `scripts/fetch-model.sh`, and
 //! `examples/data/sample_resume.txt`). The first run embeds the 1,016 bundled
-//! occupations and caches the index (in `~/.cache/jobfit`, or
+//! occupations and their 38,000 names (titles and alternate titles; about a
+//! minute on two cores) and caches the index (in `~/.cache/jobfit`, or
 //! `$JOBFIT_CACHE_DIR`); later runs start at once.
 
 use std::path::PathBuf;

@@ -662,12 +662,7 @@ impl Matcher {
         let index = self.vectors();
         let rows: Vec<Vec<f32>> = queries.rows().into_iter().map(|row| row.to_vec()).collect();
         if let Some(names) = self.names(name_weight) {
-            return match &self.backend {
-                None => self.blended_exact(names, &rows, k, filter, name_weight),
-                Some(backend) => {
-                    self.blended_candidates(backend.as_ref(), names, &rows, k, filter, name_weight)
-                }
-            };
+            return self.blended_search(names, &rows, k, filter, name_weight);
         }
         if let [single] = rows.as_slice() {
             return index.search(single, k, filter);
@@ -689,9 +684,12 @@ impl Matcher {
         Ok(top.into_sorted())
     }
 
-    /// Every job's blended score (text and names) for every query row,
-    /// max-pooled over rows; the `k` best kept by the filter. Exact.
-    fn blended_exact(
+    /// The `k` best jobs kept by the filter by their blended score (text and
+    /// names), max-pooled over query rows. With the exact index every job is
+    /// scored. With a plugged-in vector index, the jobs among its top
+    /// candidates and the owners of the best-matching names are rescored: a
+    /// job in neither list is missed, as an approximate index may miss one.
+    fn blended_search(
         &self,
         names: &JobNames,
         rows: &[Vec<f32>],
@@ -699,44 +697,32 @@ impl Matcher {
         filter: Option<PositionFilter<'_>>,
         name_weight: f32,
     ) -> Result<Vec<(usize, f32)>> {
-        let mut best: Option<Vec<f32>> = None;
-        for row in rows {
-            let text = self.index.vectors().scores(row)?;
-            let name = names.best_scores(row)?;
-            let blended = text
-                .iter()
-                .zip(&name)
-                .map(|(&text, &name)| blend(text, name, name_weight));
-            best = Some(match best {
-                None => blended.collect(),
-                Some(previous) => previous
-                    .iter()
-                    .zip(blended)
-                    .map(|(a, b)| a.max(b))
-                    .collect(),
-            });
-        }
         let mut top = TopK::new(k);
-        for (position, score) in best.unwrap_or_default().into_iter().enumerate() {
-            if filter.is_none_or(|keep| keep(position)) {
-                top.push(position, score);
+        let Some(backend) = &self.backend else {
+            let mut best: Option<Vec<f32>> = None;
+            for row in rows {
+                let text = self.index.vectors().scores(row)?;
+                let name = names.best_scores(row)?;
+                let blended = text
+                    .iter()
+                    .zip(&name)
+                    .map(|(&text, &name)| blend(text, name, name_weight));
+                best = Some(match best {
+                    None => blended.collect(),
+                    Some(previous) => previous
+                        .iter()
+                        .zip(blended)
+                        .map(|(a, b)| a.max(b))
+                        .collect(),
+                });
             }
-        }
-        Ok(top.into_sorted())
-    }
-
-    /// With a plugged-in vector index: the jobs among its top candidates and
-    /// the owners of the best-matching names, rescored exactly by the blend.
-    /// A job in neither list is missed, as an approximate index may miss one.
-    fn blended_candidates(
-        &self,
-        backend: &dyn VectorIndex,
-        names: &JobNames,
-        rows: &[Vec<f32>],
-        k: usize,
-        filter: Option<PositionFilter<'_>>,
-        name_weight: f32,
-    ) -> Result<Vec<(usize, f32)>> {
+            for (position, score) in best.unwrap_or_default().into_iter().enumerate() {
+                if filter.is_none_or(|keep| keep(position)) {
+                    top.push(position, score);
+                }
+            }
+            return Ok(top.into_sorted());
+        };
         let candidates_k = k.saturating_mul(4).max(100);
         let keep_name = |row: usize| {
             names
@@ -755,7 +741,6 @@ impl Matcher {
                 candidates.extend(names.owner(name_row));
             }
         }
-        let mut top = TopK::new(k);
         for position in candidates {
             let Some(vector) = self.index.vectors().vector(position) else {
                 continue;

@@ -203,7 +203,8 @@ fn default_index(
     );
     if !dir.join("index.json").is_file() {
         eprintln!(
-            "embedding the {} O*NET occupations once; the index is cached in {}",
+            "embedding the {} O*NET occupations and their names once (about a minute on two cores); \
+             the index is cached in {}",
             catalog.len(),
             dir.display()
         );
