@@ -1,8 +1,8 @@
 //! Recommendation speed: exact top-10 search over 1k, 100k and 1M synthetic
 //! jobs (random unit vectors, 384 wide), the full `Matcher::recommend` on the
-//! same catalogs (resume embedding, search with one name per job blended in,
-//! BM25 fusion, explanations; the dense search alone; the dense search of the
-//! job texts without names), and index build throughput in jobs per second
+//! same catalogs (a resume: embedding, search, BM25 fusion, explanations, and
+//! the dense search alone; a job title: search with one name per job blended
+//! in, and without names), and index build throughput in jobs per second
 //! (each job's text and its title are embedded).
 //!
 //! The search part needs nothing; the recommend and build parts need
@@ -110,6 +110,8 @@ const RESUME: &str = "Data engineer with six years of experience building batch 
     Replaced cron scripts with Apache Airflow; built a Kafka streaming pipeline. \
     Skills: Python, SQL, Scala, Spark, Kafka, Airflow, Docker, Kubernetes, Terraform.";
 
+const TITLE: &str = "Senior data engineer";
+
 fn bench_recommend(c: &mut Criterion) {
     let Some(embedder) = model() else { return };
     let embedder = Arc::new(embedder);
@@ -132,21 +134,27 @@ fn bench_recommend(c: &mut Criterion) {
         .and_then(|index| index.with_names(names))
         .expect("matching sizes");
         let matcher = Matcher::new(index, Arc::clone(&embedder)).expect("same model");
-        // The defaults (job names blended in, BM25 fused by reciprocal rank,
-        // explanations), the dense search alone, and the dense search of the
-        // job texts without names.
+        // A resume (a long query: BM25 fused by reciprocal rank, explanations)
+        // with the defaults and with the dense search alone; a job title (a
+        // short query: the job names blended in) with the defaults and
+        // without names.
         let dense = RecommendOptions::default()
             .with_hybrid(None)
             .with_explain(false);
         let variants = [
-            ("default", RecommendOptions::default()),
-            ("dense_ranked_only", dense.clone()),
-            ("dense_text_only", dense.with_name_weight(0.0)),
+            ("default", RESUME, RecommendOptions::default()),
+            ("dense_ranked_only", RESUME, dense.clone()),
+            ("title_default", TITLE, RecommendOptions::default()),
+            (
+                "title_without_names",
+                TITLE,
+                RecommendOptions::default().with_name_weight(0.0),
+            ),
         ];
-        for (name, options) in variants {
+        for (name, query, options) in variants {
             let options = options.with_top_k(10);
             group.bench_with_input(BenchmarkId::new(name, size), &matcher, |b, matcher| {
-                b.iter(|| black_box(matcher.recommend(RESUME, &options).expect("recommend")));
+                b.iter(|| black_box(matcher.recommend(query, &options).expect("recommend")));
             });
         }
     }
