@@ -352,28 +352,10 @@ impl JobIndex {
     ) -> Result<Self> {
         options.validate()?;
         let texts = catalog.texts(&options.fields);
-        let mut vectors = ExactIndex::new(embedder.dim())?;
-        let bar = options.progress.bar(texts.len() as u64, "embedding jobs");
-        for chunk in texts.chunks(options.chunk_size) {
-            let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
-            let embedded = embedder.embed(&refs)?;
-            vectors.add(embedded.view())?;
-            bar.inc(chunk.len() as u64);
-        }
-        bar.finish_and_clear();
+        let vectors = embed_all(&texts, embedder, options, "embedding jobs")?;
         let names = if options.names {
             let names: Vec<String> = catalog.jobs().iter().flat_map(job_names).collect();
-            let mut name_vectors = ExactIndex::new(embedder.dim())?;
-            let bar = options
-                .progress
-                .bar(names.len() as u64, "embedding job names");
-            for chunk in names.chunks(options.chunk_size) {
-                let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
-                name_vectors.add(embedder.embed(&refs)?.view())?;
-                bar.inc(chunk.len() as u64);
-            }
-            bar.finish_and_clear();
-            Some(name_vectors)
+            Some(embed_all(&names, embedder, options, "embedding job names")?)
         } else {
             None
         };
@@ -458,20 +440,11 @@ impl JobIndex {
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
         let dir = dir.as_ref();
         let jobs = self.catalog.to_jsonl()?;
-        let vector_bytes: Vec<u8> = self
-            .vectors
-            .as_flat()
-            .iter()
-            .flat_map(|value| value.to_le_bytes())
-            .collect();
-        let name_bytes: Option<Vec<u8>> = self.names.as_ref().map(|names| {
-            names
-                .vectors
-                .as_flat()
-                .iter()
-                .flat_map(|value| value.to_le_bytes())
-                .collect()
-        });
+        let vector_bytes = le_bytes(self.vectors.as_flat());
+        let name_bytes = self
+            .names
+            .as_ref()
+            .map(|names| le_bytes(names.vectors.as_flat()));
         let manifest = Manifest {
             format: INDEX_FORMAT,
             model: self.model.clone(),
@@ -588,35 +561,14 @@ impl JobIndex {
         };
         let vector_bytes = read_checked(&manifest.vectors)?;
         let job_bytes = read_checked(&manifest.jobs)?;
-        let expected = (manifest.count as u64)
-            .checked_mul(manifest.dim as u64)
-            .and_then(|values| values.checked_mul(4));
-        if expected != Some(vector_bytes.len() as u64) {
-            return Err(corrupt(format!(
-                "{VECTORS} has {} bytes, not {} jobs x {} dims x 4 bytes",
-                vector_bytes.len(),
-                manifest.count,
-                manifest.dim
-            )));
-        }
-        let vectors = ExactIndex::from_flat(manifest.dim, f32s(&vector_bytes))
-            .map_err(|error| corrupt(format!("{VECTORS}: {error}")))?;
+        let vectors = vectors_from(&vector_bytes, manifest.count, manifest.dim, VECTORS, "jobs")
+            .map_err(corrupt)?;
         let names = match &manifest.names {
             Some(entry) => {
                 let bytes = read_checked(&entry.vectors)?;
-                if Some(bytes.len() as u64)
-                    != (entry.count as u64 * manifest.dim as u64).checked_mul(4)
-                {
-                    return Err(corrupt(format!(
-                        "{NAMES} has {} bytes, not {} names x {} dims x 4 bytes",
-                        bytes.len(),
-                        entry.count,
-                        manifest.dim
-                    )));
-                }
                 Some(
-                    ExactIndex::from_flat(manifest.dim, f32s(&bytes))
-                        .map_err(|error| corrupt(format!("{NAMES}: {error}")))?,
+                    vectors_from(&bytes, entry.count, manifest.dim, NAMES, "names")
+                        .map_err(corrupt)?,
                 )
             }
             None => None,
@@ -741,12 +693,55 @@ impl JobIndex {
     }
 }
 
-/// Little-endian `f32`s from bytes (a whole number of them).
-fn f32s(bytes: &[u8]) -> Vec<f32> {
-    bytes
+/// Embeds `texts` in calls of `options.chunk_size`, with a progress bar.
+fn embed_all(
+    texts: &[String],
+    embedder: &TextEmbedder,
+    options: &IndexOptions,
+    message: &'static str,
+) -> Result<ExactIndex> {
+    let mut vectors = ExactIndex::new(embedder.dim())?;
+    let bar = options.progress.bar(texts.len() as u64, message);
+    for chunk in texts.chunks(options.chunk_size) {
+        let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+        vectors.add(embedder.embed(&refs)?.view())?;
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    Ok(vectors)
+}
+
+/// The little-endian bytes of `values`, as the vector files store them.
+fn le_bytes(values: &[f32]) -> Vec<u8> {
+    values
+        .iter()
+        .flat_map(|value| value.to_le_bytes())
+        .collect()
+}
+
+/// `rows` vectors of width `dim` read from the bytes of `file`, or why they
+/// cannot be (`what` names the rows in the message: jobs, names).
+fn vectors_from(
+    bytes: &[u8],
+    rows: usize,
+    dim: usize,
+    file: &str,
+    what: &str,
+) -> std::result::Result<ExactIndex, String> {
+    let expected = (rows as u64)
+        .checked_mul(dim as u64)
+        .and_then(|values| values.checked_mul(4));
+    if expected != Some(bytes.len() as u64) {
+        return Err(format!(
+            "{file} has {} bytes, not {rows} {what} x {dim} dims x 4 bytes",
+            bytes.len()
+        ));
+    }
+    let values = bytes
         .chunks_exact(4)
         .map(|bytes| f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
-        .collect()
+        .collect();
+    ExactIndex::from_flat(dim, values).map_err(|error| format!("{file}: {error}"))
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> jobfit_model::Result<()> {

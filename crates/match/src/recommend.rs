@@ -659,11 +659,11 @@ impl Matcher {
         filter: Option<PositionFilter<'_>>,
         name_weight: f32,
     ) -> Result<Vec<(usize, f32)>> {
-        let index = self.vectors();
         let rows: Vec<Vec<f32>> = queries.rows().into_iter().map(|row| row.to_vec()).collect();
         if let Some(names) = self.names(name_weight) {
             return self.blended_search(names, &rows, k, filter, name_weight);
         }
+        let index = self.vectors();
         if let [single] = rows.as_slice() {
             return index.search(single, k, filter);
         }

@@ -18,8 +18,9 @@ use super::table::{CsvRows, CsvTable};
 /// In JSON a job is an object with `id` (a string or a number, which is
 /// kept as its text) and `title`, both required and non-empty, and the
 /// optional `description` (default empty), `skills` (an array of strings),
-/// `aliases` (other names of the job: an array of strings), `location`, `salary_min`, `salary_max` (numbers) and `metadata` (an
-/// object). Any other top-level key is kept in the metadata too, so
+/// `aliases` (other names of the job: an array of strings), `location`,
+/// `salary_min`, `salary_max` (numbers) and `metadata` (an object). Any
+/// other top-level key is kept in the metadata too, so
 /// `{"id": 1, "title": "Baker", "company": "Acme"}` has the metadata
 /// `company = Acme`; a key in the `metadata` object wins over a top-level key
 /// of the same name. Metadata values are text: strings as they are, other
