@@ -1132,9 +1132,23 @@ impl Classifier {
         &self.labels
     }
 
-    /// The long-text strategy the model was trained with.
+    /// The long-text strategy texts are read with: the one the model was
+    /// trained with unless [`with_long_text`](Self::with_long_text) changed it.
     pub fn long_text(&self) -> LongText {
         self.long_text
+    }
+
+    /// Reads texts with `long_text` instead of the strategy the model was
+    /// trained with (for example, a model trained on the head of each resume
+    /// can score every chunk of it).
+    ///
+    /// # Errors
+    ///
+    /// [`LongText::validate`]'s errors for this model's tokenizer.
+    pub fn with_long_text(mut self, long_text: LongText) -> Result<Self> {
+        long_text.validate(&self.tokenizer)?;
+        self.long_text = long_text;
+        Ok(self)
     }
 
     /// The tokenizer.

@@ -8,7 +8,7 @@ use burn::prelude::*;
 use jobfit_model::{ClassificationHead, load_checkpoint};
 use jobfit_train::{
     ClassificationReport, Classifier, ClassifyOptions, ClassifyOutcome, ClassifyTrainer, EventKind,
-    ExistingRun, TextDataset, TrainConfig, TrainError, TrainEvent, read_metrics_log,
+    ExistingRun, LongText, TextDataset, TrainConfig, TrainError, TrainEvent, read_metrics_log,
     train_classifier,
 };
 
@@ -105,6 +105,23 @@ fn a_run_learns_and_writes_best_last_log_and_curves() {
     );
     let probabilities = classifier.probabilities(&["nurse patient care"]).unwrap();
     assert!((probabilities.sum() - 1.0).abs() < 1e-5);
+
+    // Another long-text strategy at prediction time: short texts are one chunk, so chunk
+    // pooling scores them as the trained head strategy does; a head-tail split that
+    // leaves no tail is refused.
+    let short = ["nurse patient care", "rust engineer", "team lead"];
+    assert_eq!(classifier.long_text(), LongText::Head);
+    let head_logits = classifier.logits(&short).unwrap();
+    let classifier = classifier.with_long_text(LongText::ChunkPool).unwrap();
+    assert_eq!(classifier.long_text(), LongText::ChunkPool);
+    let chunk_logits = classifier.logits(&short).unwrap();
+    for (a, b) in head_logits.iter().zip(&chunk_logits) {
+        assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+    }
+    let error = classifier
+        .with_long_text(LongText::HeadTail { head: 100_000 })
+        .unwrap_err();
+    assert!(matches!(error, TrainError::InvalidConfig { .. }), "{error}");
 }
 
 #[test]

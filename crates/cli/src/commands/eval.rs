@@ -8,7 +8,7 @@ use clap::Args;
 use jobfit::text::ReadOptions;
 use jobfit::train::{ClassificationReport, TextColumns, TextDataset, TrainError};
 
-use crate::commands::predict::{load_classifier, scores_in_chunks};
+use crate::commands::predict::{LONG_TEXT_HELP, load_classifier, scores_in_chunks};
 use crate::error::{CliError, Result};
 
 #[derive(Debug, Args)]
@@ -26,6 +26,8 @@ pub struct ClassifyEvalArgs {
     /// The label column (CSV) or field (JSON lines).
     #[arg(long, default_value = "category")]
     label_col: String,
+    #[arg(long, value_name = "STRATEGY", help = LONG_TEXT_HELP)]
+    long_text: Option<String>,
     /// Replace invalid UTF-8 with U+FFFD instead of failing.
     #[arg(long)]
     lossy: bool,
@@ -37,7 +39,7 @@ pub struct ClassifyEvalArgs {
 /// in a warning on standard error).
 pub fn run_classify(args: ClassifyEvalArgs) -> Result<()> {
     let started = Instant::now();
-    let classifier = load_classifier(&args.run)?;
+    let classifier = load_classifier(&args.run, args.long_text.as_deref())?;
     let columns = TextColumns::new(&args.text_col, &args.label_col);
     let options = ReadOptions::default().with_lossy_utf8(args.lossy);
     let data = TextDataset::read(&args.test, &columns, options)?;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use jobfit::text::ReadOptions;
-use jobfit::train::{Classifier, Progress, read_texts_with_ids};
+use jobfit::train::{Classifier, Progress, parse_long_text, read_texts_with_ids};
 use serde::Serialize;
 
 use crate::error::{CliError, Result};
@@ -36,6 +36,8 @@ pub struct PredictArgs {
     /// Where to write the JSON lines (default: standard output).
     #[arg(long)]
     output: Option<PathBuf>,
+    #[arg(long, value_name = "STRATEGY", help = LONG_TEXT_HELP)]
+    long_text: Option<String>,
     /// Replace invalid UTF-8 with U+FFFD instead of failing.
     #[arg(long)]
     lossy: bool,
@@ -56,10 +58,19 @@ struct OutputLine<'a> {
     labels: Vec<Scored<'a>>,
 }
 
-/// Loads the classifier of a run or checkpoint directory on the default device.
-pub(crate) fn load_classifier(run: &Path) -> Result<Classifier> {
+/// The help of `--long-text` on the commands that load a classifier.
+pub(crate) const LONG_TEXT_HELP: &str = "How to read texts longer than the model's window: \
+    head, head-tail, head-tail:N or chunk-pool (default: the strategy the model was trained with)";
+
+/// Loads the classifier of a run or checkpoint directory on the default device, reading long
+/// texts with `long_text` when given (a `--long-text` value) instead of the trained strategy.
+pub(crate) fn load_classifier(run: &Path, long_text: Option<&str>) -> Result<Classifier> {
     let device = jobfit::default_device();
-    Ok(Classifier::load(run, &device)?)
+    let classifier = Classifier::load(run, &device)?;
+    Ok(match long_text {
+        Some(strategy) => classifier.with_long_text(parse_long_text(strategy)?)?,
+        None => classifier,
+    })
 }
 
 /// The classifier's probabilities (`softmax: true`) or logits, one row of label scores per
@@ -99,7 +110,7 @@ pub fn run(args: PredictArgs) -> Result<()> {
             "--top must be at least 1 (the number of labels written per text)".into(),
         ));
     }
-    let classifier = load_classifier(&args.run)?;
+    let classifier = load_classifier(&args.run, args.long_text.as_deref())?;
     let records = read_texts_with_ids(
         &args.input,
         &args.text_col,
