@@ -14,7 +14,7 @@ use crate::encode::{Chunking, LongText, clean_nonempty, pooled_queries, text_vec
 use crate::error::{MatchError, Result};
 use crate::explain::{Evidence, ResumeSkills, best_pair, evidence_sentences, job_skills};
 use crate::filter::{CatalogFacts, JobFilter};
-use crate::index::{JobIndex, JobNames, ProgressMode};
+use crate::index::{JobIndex, JobNames, ProgressMode, job_names};
 use crate::rerank::{MatchPair, Reranker};
 use crate::screen::Screener;
 use crate::vector::{PositionFilter, TopK, VectorIndex, dot};
@@ -329,6 +329,10 @@ pub struct Hit {
     pub score: f32,
     /// The parts of the score.
     pub parts: ScoreParts,
+    /// The row of the job's name most like the query (see [`JobNames`]),
+    /// when job names took part in the score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_row: Option<usize>,
 }
 
 /// One recommended job, with why it fits.
@@ -342,6 +346,10 @@ pub struct Recommendation {
     pub score: f32,
     /// The parts of the score.
     pub scores: ScoreParts,
+    /// The job's name (title or alias, see [`job_names`]) most like the
+    /// query, when job names took part in the score (short queries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_name: Option<String>,
     /// Skills of the job the resume shows.
     pub matched_skills: Vec<String>,
     /// Skills of the job the resume does not show.
@@ -529,9 +537,11 @@ impl Matcher {
             .zip(explanations)
             .enumerate()
             .filter_map(|(rank, (hit, (matched, missing, evidence)))| {
+                let job = self.index.catalog().get(hit.position)?;
                 Some(Recommendation {
                     rank: rank + 1,
-                    job: self.index.catalog().get(hit.position)?.clone(),
+                    matched_name: self.matched_name(&hit, job),
+                    job: job.clone(),
                     score: hit.score,
                     scores: hit.parts,
                     matched_skills: matched,
@@ -618,6 +628,7 @@ impl Matcher {
                             dense: Some(score),
                             ..ScoreParts::default()
                         },
+                        name_row: None,
                     })
                     .collect(),
                 Some(fusion) => {
@@ -631,17 +642,25 @@ impl Matcher {
             hits.truncate(options.top_k);
             if let Some(names) = self.names(name_weight) {
                 for hit in &mut hits {
-                    hit.parts.name = queries
+                    let best = queries
                         .rows()
                         .into_iter()
                         .filter_map(|row| names.best_of(hit.position, row.as_slice()?))
-                        .map(|(_, score)| score)
-                        .reduce(f32::max);
+                        .reduce(|a, b| if b.1 > a.1 { b } else { a });
+                    hit.parts.name = best.map(|(_, score)| score);
+                    hit.name_row = best.map(|(row, _)| row);
                 }
             }
             out.push(hits);
         }
         Ok(out)
+    }
+
+    /// The name of `job` at the hit's name row, if the hit has one.
+    fn matched_name(&self, hit: &Hit, job: &Job) -> Option<String> {
+        let row = hit.name_row?;
+        let first = self.index.names()?.rows_of(hit.position).start;
+        job_names(job).into_iter().nth(row.checked_sub(first)?)
     }
 
     /// The index's job names, when it has some and `name_weight` uses them.
@@ -949,6 +968,7 @@ pub(crate) fn fuse(dense: &[(usize, f32)], lexical: &[(usize, f32)], fusion: Fus
             position,
             score,
             parts: parts.get(&position).copied().unwrap_or_default(),
+            name_row: None,
         })
         .collect();
     // Best first; ties by the dense score, then by position, for a stable order.
@@ -1021,6 +1041,7 @@ mod tests {
                     dense: Some(score),
                     ..ScoreParts::default()
                 },
+                name_row: None,
             })
             .collect();
         rerank_hits(&mut hits, &[0.1, 2.0, -1.0]);

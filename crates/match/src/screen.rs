@@ -304,6 +304,7 @@ impl Screener {
                         dense: Some(score),
                         ..ScoreParts::default()
                     },
+                    name_row: None,
                 }
             })
             .collect();

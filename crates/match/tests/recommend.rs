@@ -252,6 +252,14 @@ fn an_alias_is_matched_on_its_own() {
     assert_eq!(got[0].job.id, "b");
     assert!((got[0].scores.name.unwrap() - 1.0).abs() < 1e-5);
     assert!((got[0].score - 1.0).abs() < 1e-5);
+    // The recommendation says which name matched: the second alias, not the title.
+    assert_eq!(got[0].matched_name.as_deref(), Some("Coffee maker"));
+    assert!(got.iter().all(|rec| rec.matched_name.is_some()));
+    // Without names in the score, no name is claimed.
+    let without = matcher
+        .recommend("Coffee maker", &quiet_short().with_name_weight(0.0))
+        .unwrap();
+    assert!(without.iter().all(|rec| rec.matched_name.is_none()));
 }
 
 #[test]

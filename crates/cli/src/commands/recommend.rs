@@ -301,6 +301,13 @@ fn table(recommendations: &[Recommendation], style: Style) -> String {
             style.dim(&format!("[{}]", rec.job.id)),
         ));
         let mut details = Vec::new();
+        if let Some(name) = rec
+            .matched_name
+            .as_ref()
+            .filter(|name| !name.eq_ignore_ascii_case(&rec.job.title))
+        {
+            details.push(format!("as \"{name}\""));
+        }
         if let Some(location) = &rec.job.location {
             details.push(location.clone());
         }
@@ -350,6 +357,31 @@ mod tests {
         assert_eq!(short_list(&[], 5), "-");
         assert_eq!(clip("abcdefghij", 6), "abc...");
         assert_eq!(clip("abc", 6), "abc");
+    }
+
+    #[test]
+    fn the_table_names_the_alias_that_matched() {
+        let job = jobfit::text::Job::new("35-3023.01", "Baristas");
+        let rec = |name: Option<&str>| Recommendation {
+            rank: 1,
+            job: job.clone(),
+            score: 0.9,
+            scores: Default::default(),
+            matched_name: name.map(str::to_string),
+            matched_skills: vec!["espresso".into()],
+            missing_skills: Vec::new(),
+            evidence: None,
+        };
+        let plain = Style { color: false };
+        let text = table(&[rec(Some("Coffee Maker"))], plain);
+        assert!(text.contains("Baristas  [35-3023.01]"), "{text}");
+        assert!(text.contains("    as \"Coffee Maker\"\n"), "{text}");
+        assert!(text.contains("matched: espresso"), "{text}");
+        // The title itself, or no name at all, adds no line.
+        for name in [Some("baristas"), None] {
+            let text = table(&[rec(name)], plain);
+            assert!(!text.contains(" as \""), "{text}");
+        }
     }
 
     #[test]
