@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use jobfit::matching::{
     Catalog, CrossEncoderReranker, Fusion, IndexOptions, JobFilter, JobIndex, LocationFilter,
     MatchError, Matcher, ONET_CATALOG_NAME, RecommendOptions, Recommendation, cached_index_dir,
-    default_cache_dir,
+    default_cache_dir, job_names,
 };
 
 use jobfit::model::{ModelError, TextEmbedder};
@@ -301,10 +301,11 @@ fn table(recommendations: &[Recommendation], style: Style) -> String {
             style.dim(&format!("[{}]", rec.job.id)),
         ));
         let mut details = Vec::new();
+        // An alias, not the title (the first of the job's names), is worth showing.
         if let Some(name) = rec
             .matched_name
             .as_ref()
-            .filter(|name| !name.eq_ignore_ascii_case(&rec.job.title))
+            .filter(|name| job_names(&rec.job).first() != Some(*name))
         {
             details.push(format!("as \"{name}\""));
         }
@@ -377,11 +378,16 @@ mod tests {
         assert!(text.contains("Baristas  [35-3023.01]"), "{text}");
         assert!(text.contains("    as \"Coffee Maker\"\n"), "{text}");
         assert!(text.contains("matched: espresso"), "{text}");
-        // The title itself, or no name at all, adds no line.
-        for name in [Some("baristas"), None] {
+        // The title itself (as the job's names hold it: cleaned), or no name at all, adds no
+        // line.
+        for name in [Some("Baristas"), None] {
             let text = table(&[rec(name)], plain);
             assert!(!text.contains(" as \""), "{text}");
         }
+        let mut spaced = rec(Some("Head Barista"));
+        spaced.job.title = "Head  Barista".into();
+        let text = table(&[spaced], plain);
+        assert!(!text.contains(" as \""), "{text}");
     }
 
     #[test]
