@@ -10,6 +10,7 @@
 //!                       optimizer.bpk (Adam's moments), from which a run resumes
 //! metrics.jsonl         one JSON object per step and per evaluation
 //! curves.svg            loss and validation metric per evaluation
+//! valid.jsonl           the validation examples (classification runs)
 //! ```
 //!
 //! `best/` and `last/` are each written in a staging directory and swapped

@@ -52,7 +52,7 @@ use crate::checkpoint::{
     read_optimizer_state, resolve_checkpoint, save_training_checkpoint,
 };
 use crate::curves::write_curves;
-use crate::dataset::{LabelMap, LongText, LongTextEncodings, SeededRng, TextDataset};
+use crate::dataset::{LabelMap, LongText, LongTextEncodings, SeededRng, TextColumns, TextDataset};
 use crate::error::{Result, TrainError};
 use crate::log::{EventKind, LogEvent, MetricsLog, read_metrics_log};
 use crate::loss::CrossEntropyLoss;
@@ -62,6 +62,11 @@ use crate::optim::{
     with_stable_ids,
 };
 use crate::progress::Progress;
+
+/// The validation set of a classification run, written into its directory as JSON lines
+/// (fields named by [`ClassifyOptions::columns`]), so a validation measurement can be
+/// repeated on exactly these examples.
+pub const VALID_FILE: &str = "valid.jsonl";
 
 /// Texts per forward pass when evaluating or predicting.
 pub const EVAL_BATCH_SIZE: usize = 32;
@@ -79,6 +84,10 @@ pub struct ClassifyOptions {
     pub progress: bool,
     /// Free-form provenance (data files, split) stored in `jobfit.json`.
     pub extra: serde_json::Value,
+    /// The field names of the validation set the run writes into its directory
+    /// ([`VALID_FILE`]). Default `text` and `label`; give the training file's columns so the
+    /// file reads back with the same column flags.
+    pub columns: TextColumns,
 }
 
 impl ClassifyOptions {
@@ -91,6 +100,7 @@ impl ClassifyOptions {
             existing: ExistingRun::Refuse,
             progress: true,
             extra: serde_json::Value::Null,
+            columns: TextColumns::default(),
         }
     }
 
@@ -110,6 +120,10 @@ impl ClassifyOptions {
     setter!(
         /// Sets the provenance stored with the checkpoints.
         with_extra, extra: serde_json::Value
+    );
+    setter!(
+        /// Sets the field names of the validation set written into the run directory.
+        with_columns, columns: TextColumns
     );
 }
 
@@ -229,6 +243,7 @@ impl<'a> ClassifyTrainer<'a> {
             _ => Some(load_encoder(model_dir, device)?),
         };
         let run = RunDir::prepare(&self.options.out, RunKind::Classify, self.options.existing)?;
+        valid.write_jsonl(run.path().join(VALID_FILE), &self.options.columns)?;
         let (model, encoder_config, tokenizer, pooling) = match pretrained {
             Some((encoder, encoder_config, tokenizer, pooling)) => {
                 // Seed before the head's random initialization.

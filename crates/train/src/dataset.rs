@@ -379,6 +379,27 @@ impl TextDataset {
         Ok(Self::new(examples))
     }
 
+    /// Writes the examples as JSON lines, one object per example with the text under
+    /// `columns.text` and the label under `columns.label`, atomically; [`read`](Self::read)
+    /// with the same columns gives them back.
+    ///
+    /// # Errors
+    ///
+    /// [`TrainError::Model`] wrapping the I/O error of the atomic write.
+    pub fn write_jsonl(&self, path: impl AsRef<Path>, columns: &TextColumns) -> Result<()> {
+        let mut out = Vec::new();
+        for example in &self.examples {
+            let mut object = serde_json::Map::with_capacity(2);
+            object.insert(columns.text.clone(), example.text.clone().into());
+            object.insert(columns.label.clone(), example.label.clone().into());
+            // Serializing a map of strings into a Vec cannot fail.
+            serde_json::to_writer(&mut out, &object).expect("an example serializes");
+            out.push(b'\n');
+        }
+        jobfit_model::write_atomic(path.as_ref(), &out)?;
+        Ok(())
+    }
+
     /// The number of examples.
     pub fn len(&self) -> usize {
         self.examples.len()

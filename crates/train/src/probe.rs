@@ -99,6 +99,10 @@ pub fn train_linear_probe(
         crate::classify::load_encoder(model_dir, device)?;
     let tokenizer = with_max_length(tokenizer, config.max_length, &encoder_config)?;
     let run = RunDir::prepare(&options.out, RunKind::LinearProbe, options.existing)?;
+    valid.write_jsonl(
+        run.path().join(crate::classify::VALID_FILE),
+        &options.columns,
+    )?;
     let head_pooling = HeadPooling::Tokens(pooling);
 
     let train_docs = Docs::encode(train, &labels, &tokenizer, &config)?;

@@ -6,10 +6,11 @@ use std::path::Path;
 
 use burn::prelude::*;
 use jobfit_model::{ClassificationHead, load_checkpoint};
+use jobfit_text::ReadOptions;
 use jobfit_train::{
     ClassificationReport, Classifier, ClassifyOptions, ClassifyOutcome, ClassifyTrainer, EventKind,
-    ExistingRun, LongText, TextDataset, TrainConfig, TrainError, TrainEvent, read_metrics_log,
-    train_classifier,
+    ExistingRun, LongText, TextColumns, TextDataset, TrainConfig, TrainError, TrainEvent,
+    VALID_FILE, read_metrics_log, train_classifier,
 };
 
 use crate::tiny;
@@ -92,9 +93,17 @@ fn a_run_learns_and_writes_best_last_log_and_curves() {
     let svg = std::fs::read_to_string(out.join("curves.svg")).unwrap();
     assert!(svg.starts_with("<svg") || svg.contains("<svg"));
 
-    // The best checkpoint predicts as well as its evaluation says.
-    let classifier = Classifier::load(&out, &device()).unwrap();
+    // The run wrote its validation set, and the best checkpoint predicts it as well as its
+    // evaluation says.
     let valid = tiny::dataset(3, 2);
+    let written = TextDataset::read(
+        out.join(VALID_FILE),
+        &TextColumns::default(),
+        ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(written, valid);
+    let classifier = Classifier::load(&out, &device()).unwrap();
     let predicted = classifier.predict(&valid.texts()).unwrap();
     let report =
         ClassificationReport::from_labels(&valid.labels(), &predicted, classifier.labels().names())

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use jobfit_text::{DataError, ReadOptions, TextTokenizer};
 use jobfit_train::{
-    HeldOut, LabelMap, LongText, Pair, PairColumns, PairDataset, RetrievalTask, SeededRng,
+    Example, HeldOut, LabelMap, LongText, Pair, PairColumns, PairDataset, RetrievalTask, SeededRng,
     SharedDataPaths, TextColumns, TextDataset, TrainError, esco_label_pairs, head_tail_ids,
     jobbert_title_pairs, onet_title_pairs, read_texts, read_texts_with_ids,
     stratified_split_indices,
@@ -82,6 +82,29 @@ fn reads_jsonl_with_chosen_fields() {
     assert_eq!(data.len(), 4);
     assert_eq!(data.texts()[1], "Line cook");
     assert_eq!(data.labels()[3], "7");
+}
+
+#[test]
+fn a_dataset_written_as_jsonl_reads_back_with_the_same_columns() {
+    // The CSV fixture has a text with a line break; the quote and the non-ASCII text must
+    // survive as well.
+    let mut examples = resumes().examples().to_vec();
+    examples.push(Example {
+        text: "Chef de partie, \"Café\" Zürich".into(),
+        label: "CHEF".into(),
+    });
+    let data = TextDataset::new(examples);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("valid.jsonl");
+    data.write_jsonl(&path, &category_columns()).unwrap();
+    let back = TextDataset::read(&path, &category_columns(), ReadOptions::default()).unwrap();
+    assert_eq!(back, data);
+    // One object per line, fields named as asked.
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count(), data.len());
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["category"], "NURSE");
+    assert_eq!(first["text"], "Registered nurse, ICU\nnight shifts");
 }
 
 #[test]

@@ -2,9 +2,10 @@
 
 use burn::prelude::*;
 use jobfit_model::BertInput;
+use jobfit_text::ReadOptions;
 use jobfit_train::{
-    ClassificationReport, Classifier, ClassifyOptions, ExistingRun, TrainConfig, TrainError,
-    load_encoder, train_linear_probe,
+    ClassificationReport, Classifier, ClassifyOptions, ExistingRun, TextColumns, TextDataset,
+    TrainConfig, TrainError, VALID_FILE, load_encoder, train_linear_probe,
 };
 
 use crate::tiny;
@@ -34,11 +35,16 @@ fn a_probe_trains_the_head_only_and_saves_a_normal_checkpoint() {
         &valid,
         ClassifyOptions::new(&out)
             .with_config(config())
-            .with_progress(false),
+            .with_progress(false)
+            .with_columns(TextColumns::new("resume", "category")),
         &Device::flex(),
     )
     .unwrap();
     assert!(!outcome.history.is_empty());
+    // The validation set is in the run directory, under the columns asked for.
+    let columns = TextColumns::new("resume", "category");
+    let written = TextDataset::read(out.join(VALID_FILE), &columns, ReadOptions::default());
+    assert_eq!(written.unwrap(), valid);
     for file in [
         "run.json",
         "metrics.jsonl",

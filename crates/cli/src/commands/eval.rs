@@ -18,6 +18,7 @@ pub struct ClassifyEvalArgs {
     #[arg(long)]
     run: PathBuf,
     /// The labelled test file: CSV or TSV with a header row, or JSON lines (.jsonl).
+    /// RUN_DIR/valid.jsonl holds the run's validation examples, under the training columns.
     #[arg(long)]
     test: PathBuf,
     /// The text column (CSV) or field (JSON lines).

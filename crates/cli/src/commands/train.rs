@@ -153,7 +153,8 @@ pub struct ClassifyArgs {
     #[arg(long, default_value = "category")]
     label_col: String,
     /// A labelled validation file (same columns); without it, --valid-fraction of each class
-    /// of the training file is held out.
+    /// of the training file is held out. Either way the run directory gets the validation
+    /// examples as valid.jsonl, with the same column names, for `jobfit eval classify`.
     #[arg(long)]
     valid: Option<PathBuf>,
     /// The fraction of each class held out for validation when there is no --valid file.
@@ -249,6 +250,7 @@ fn run_classify(args: ClassifyArgs) -> Result<()> {
         .with_config(config)
         .with_existing(args.common.existing())
         .with_progress(!args.common.quiet)
+        .with_columns(columns.clone())
         .with_extra(json!({
             "train": args.train,
             "valid": args.valid,
@@ -460,6 +462,20 @@ mod tests {
         .unwrap();
         assert!(out.join("best/jobfit.json").is_file());
         assert!(out.join("last/train_config.json").is_file());
+        // The validation part (20% of each class's 6 rows: 1 + 1) is in the run directory under
+        // the training file's columns, ready for `eval classify --test`.
+        let valid = std::fs::read_to_string(out.join("valid.jsonl")).unwrap();
+        assert_eq!(valid.lines().count(), 2, "{valid}");
+        let mut labels: Vec<String> = valid
+            .lines()
+            .map(|line| {
+                let row: serde_json::Value = serde_json::from_str(line).unwrap();
+                assert!(row["text"].is_string(), "{row}");
+                row["category"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        labels.sort();
+        assert_eq!(labels, ["eng", "health"]);
 
         let error = |result: Result<()>| result.unwrap_err().to_string();
         // The directory holds a run now.
