@@ -51,12 +51,7 @@ fn main() -> Result<()> {
     let options = IndexOptions::default().with_fields(Catalog::onet_fields());
     let index = match default_cache_dir() {
         Some(cache) => {
-            let dir = cached_index_dir(
-                &cache,
-                ONET_CATALOG_NAME,
-                embedder.identity(),
-                &options.fields,
-            );
+            let dir = cached_index_dir(&cache, ONET_CATALOG_NAME, embedder.identity(), &options);
             JobIndex::load_or_build(&dir, catalog, &embedder, &options)?.0
         }
         None => JobIndex::build(catalog.clone(), &embedder, &options)?,

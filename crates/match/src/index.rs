@@ -763,18 +763,24 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 }
 
 /// The cache directory of an index of catalog `name` embedded by `model`
-/// with `fields`, under `cache_dir`: one directory per model identity, so
-/// indexes of different models never collide.
+/// with `options`, under `cache_dir`: one directory per model identity,
+/// fields and names choice, so indexes that differ in any of them never
+/// collide.
 pub fn cached_index_dir(
     cache_dir: &Path,
     name: &str,
     model: &ModelIdentity,
-    fields: &JobFields,
+    options: &IndexOptions,
 ) -> PathBuf {
-    let key = format!(
+    let mut key = format!(
         "{}-{:?}-{}-{}-{}",
-        model.weights_hash, model.pooling, model.normalize, model.max_length, fields
+        model.weights_hash, model.pooling, model.normalize, model.max_length, options.fields
     );
+    // Indexes with names (the default) keep the key they had before the
+    // choice was part of it.
+    if !options.names {
+        key.push_str("-without-names");
+    }
     let safe_name: String = name
         .chars()
         .map(|c| {

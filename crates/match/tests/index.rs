@@ -2,8 +2,8 @@
 //! other models, caching.
 
 use jobfit_match::{
-    Catalog, IndexOptions, JobFields, JobIndex, MatchError, Matcher, ProgressMode, VectorIndex,
-    cached_index_dir, job_names,
+    Catalog, IndexOptions, JobField, JobFields, JobIndex, MatchError, Matcher, ProgressMode,
+    VectorIndex, cached_index_dir, job_names,
 };
 
 use crate::common::{fixture, tiny_embedder};
@@ -190,12 +190,7 @@ fn load_or_build_reuses_a_matching_index_and_rebuilds_otherwise() {
     let embedder = tiny_embedder("tiny-a");
     let catalog = Catalog::from_jsonl(fixture("jobs.jsonl")).unwrap();
     let cache = tempfile::tempdir().unwrap();
-    let dir = cached_index_dir(
-        cache.path(),
-        "fixture",
-        embedder.identity(),
-        &JobFields::default(),
-    );
+    let dir = cached_index_dir(cache.path(), "fixture", embedder.identity(), &options());
     let (first, built) = JobIndex::load_or_build(&dir, &catalog, &embedder, &options()).unwrap();
     assert!(built);
     let (second, built) = JobIndex::load_or_build(&dir, &catalog, &embedder, &options()).unwrap();
@@ -218,14 +213,19 @@ fn load_or_build_reuses_a_matching_index_and_rebuilds_otherwise() {
             .unwrap()
             .1
     );
-    // Different models get different cache directories.
+    // Different models, fields or names choices get different cache directories.
+    let dir_of = |identity, options: &IndexOptions| {
+        cached_index_dir(cache.path(), "fixture", identity, options)
+    };
+    assert_eq!(dir, dir_of(embedder.identity(), &options()));
+    assert_ne!(dir, dir_of(other.identity(), &options()));
     assert_ne!(
         dir,
-        cached_index_dir(
-            cache.path(),
-            "fixture",
-            other.identity(),
-            &JobFields::default()
-        )
+        dir_of(embedder.identity(), &options().with_names(!options().names))
+    );
+    let title_only = JobFields::new(vec![JobField::Title]).unwrap();
+    assert_ne!(
+        dir,
+        dir_of(embedder.identity(), &options().with_fields(title_only))
     );
 }

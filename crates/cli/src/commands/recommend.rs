@@ -195,12 +195,7 @@ fn default_index(
         );
         return Ok(JobIndex::build(catalog.clone(), embedder, &options)?);
     };
-    let dir = cached_index_dir(
-        &cache,
-        ONET_CATALOG_NAME,
-        embedder.identity(),
-        &options.fields,
-    );
+    let dir = cached_index_dir(&cache, ONET_CATALOG_NAME, embedder.identity(), &options);
     if !dir.join("index.json").is_file() {
         eprintln!(
             "embedding the {} O*NET occupations and their names once (about a minute on two cores); \
