@@ -14,8 +14,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Parser;
 use jobfit::train::{
-    ClassifyOptions, ExistingRun, TextColumns, TextDataset, TrainConfig, parse_long_text,
-    train_classifier, train_linear_probe,
+    ClassifyOptions, ExistingRun, TextColumns, TextDataset, TrainConfig, train_classifier,
+    train_linear_probe,
 };
 
 #[derive(Debug, Parser)]
@@ -111,7 +111,7 @@ fn main() -> anyhow::Result<()> {
     }
     config.head_learning_rate = args.head_lr;
     if let Some(strategy) = &args.long_text {
-        config.long_text = parse_long_text(strategy)?;
+        config.long_text = strategy.parse()?;
     }
     let existing = match (args.resume, args.overwrite) {
         (true, _) => ExistingRun::Resume,

@@ -477,29 +477,6 @@ pub fn encode_texts(
     }
 }
 
-/// Parses a long-text strategy: `head`, `head-tail` (64 head tokens),
-/// `head-tail:N`, or `chunk-pool` (underscores work too).
-pub fn parse_long_text(text: &str) -> Result<LongText> {
-    let normalized = text.trim().to_ascii_lowercase().replace('_', "-");
-    let bad = || {
-        TrainError::invalid_config(format!(
-            "unknown long-text strategy {text:?}: use head, head-tail, head-tail:N or chunk-pool"
-        ))
-    };
-    match normalized.as_str() {
-        "head" => Ok(LongText::Head),
-        "head-tail" => Ok(LongText::HeadTail { head: 64 }),
-        "chunk-pool" | "chunks" => Ok(LongText::ChunkPool),
-        other => match other.strip_prefix("head-tail:") {
-            Some(n) => n
-                .parse()
-                .map(|head| LongText::HeadTail { head })
-                .map_err(|_| bad()),
-            None => Err(bad()),
-        },
-    }
-}
-
 /// A seed for the random draws (dropout) of optimizer step `step`: every
 /// step reseeds the backend, so a run resumed at any step draws what the
 /// uninterrupted run drew.

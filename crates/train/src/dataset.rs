@@ -660,6 +660,41 @@ pub enum LongText {
     ChunkPool,
 }
 
+impl std::str::FromStr for LongText {
+    type Err = TrainError;
+
+    /// Parses `head`, `head-tail` (64 head tokens), `head-tail:N` or `chunk-pool`, ignoring
+    /// case, with `_` for `-` allowed (the serialized names parse too).
+    ///
+    /// ```
+    /// use jobfit_train::LongText;
+    ///
+    /// assert_eq!("head-tail:32".parse::<LongText>().unwrap(), LongText::HeadTail { head: 32 });
+    /// assert_eq!("Chunk_Pool".parse::<LongText>().unwrap(), LongText::ChunkPool);
+    /// assert!("tail".parse::<LongText>().is_err());
+    /// ```
+    fn from_str(text: &str) -> Result<Self> {
+        let normalized = text.trim().to_ascii_lowercase().replace('_', "-");
+        let bad = || {
+            TrainError::invalid_config(format!(
+                "unknown long-text strategy {text:?}: use head, head-tail, head-tail:N or chunk-pool"
+            ))
+        };
+        match normalized.as_str() {
+            "head" => Ok(Self::Head),
+            "head-tail" => Ok(Self::HeadTail { head: 64 }),
+            "chunk-pool" | "chunks" => Ok(Self::ChunkPool),
+            other => match other.strip_prefix("head-tail:") {
+                Some(n) => n
+                    .parse()
+                    .map(|head| Self::HeadTail { head })
+                    .map_err(|_| bad()),
+                None => Err(bad()),
+            },
+        }
+    }
+}
+
 /// Encodings of documents under a [`LongText`] strategy.
 ///
 /// `docs[i]` is the document of `encodings[i]`. Each document has at least one encoding, and a

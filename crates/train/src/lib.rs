@@ -49,8 +49,7 @@ pub use checkpoint::{
 pub use classify::{
     Callback, Classifier, ClassifyOptions, ClassifyOutcome, ClassifyTrainer, EVAL_BATCH_SIZE,
     StepRecord, TrainEvent, VALID_FILE, argmax_rows, document_features, encode_texts,
-    epoch_batches, load_encoder, parse_long_text, pooled_features, predict_logits,
-    train_classifier,
+    epoch_batches, load_encoder, pooled_features, predict_logits, train_classifier,
 };
 pub use contrastive::{
     MATCH_KS, MATCH_METRIC, MatchOptions, MatchOutcome, evaluate_retrieval, train_matcher,

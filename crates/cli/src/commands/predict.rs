@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use jobfit::text::ReadOptions;
-use jobfit::train::{Classifier, Progress, parse_long_text, read_texts_with_ids};
+use jobfit::train::{Classifier, Progress, read_texts_with_ids};
 use serde::Serialize;
 
 use crate::error::{CliError, Result};
@@ -68,7 +68,7 @@ pub(crate) fn load_classifier(run: &Path, long_text: Option<&str>) -> Result<Cla
     let device = jobfit::default_device();
     let classifier = Classifier::load(run, &device)?;
     Ok(match long_text {
-        Some(strategy) => classifier.with_long_text(parse_long_text(strategy)?)?,
+        Some(strategy) => classifier.with_long_text(strategy.parse()?)?,
         None => classifier,
     })
 }

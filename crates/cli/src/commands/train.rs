@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use jobfit::text::ReadOptions;
 use jobfit::train::{
     ClassifyOptions, ClassifyOutcome, EvalRecord, ExistingRun, HeldOut, MatchOptions, PairColumns,
-    PairDataset, RetrievalTask, TextColumns, TextDataset, TrainConfig, TrainError, parse_long_text,
+    PairDataset, RetrievalTask, TextColumns, TextDataset, TrainConfig, TrainError,
     train_classifier, train_linear_probe, train_matcher,
 };
 use serde_json::json;
@@ -225,7 +225,7 @@ fn run_classify(args: ClassifyArgs) -> Result<()> {
     };
     let mut config = args.common.config(base)?;
     if let Some(strategy) = &args.long_text {
-        config.long_text = parse_long_text(strategy)?;
+        config.long_text = strategy.parse()?;
     }
     if args.class_weights {
         config.class_weights = true;
