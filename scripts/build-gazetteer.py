@@ -32,12 +32,14 @@ How entries are cleaned (the lists below are the hand-made part; change them and
 4. Variants are merged into one skill: a version suffix (".net 6+", "python 3", "html5") becomes an alias of its
    base; "phrase (acr)" gives the phrase and, when "acr" is an entry, merges the two.
 5. O*NET examples: generic descriptions ("Web browser software") are dropped, except a description with an
-   acronym ("Enterprise resource planning ERP software"), which becomes the acronym with the phrase as alias.
+   acronym ("Enterprise resource planning ERP software"), which becomes the acronym with the phrase as alias
+   (unless the acronym is better known as another product, OTHER_PRODUCT_ACRONYMS).
    A trailing " software" is removed from product names. When a name minus a leading vendor is a
    skill-extractor entry ("Oracle Java" -> "java", "Microsoft Excel" -> "excel"), the two are merged; a form
    claimed by several names is given to none.
-6. Canonical names: PREFERRED first, then the O*NET name, then CASING, then the string itself, with acronyms in
-   upper case and tokens that O*NET writes in mixed or upper case (MySQL, AWS) cased as O*NET does; other
+6. Canonical names: PREFERRED first (it also gives "IBM Terraform" and "Jenkins CI" the names people use, and
+   EXTRA_ALIASES merges the latter with "jenkins"), then the O*NET name, then CASING, then the string itself, with
+   acronyms in upper case and tokens that O*NET writes in mixed or upper case (MySQL, AWS) cased as O*NET does; other
    single-word names that are not English words are capitalised ("kubernetes" -> "Kubernetes").
 
 A few languages, which neither list has, are added by hand (CURATED).
@@ -284,7 +286,13 @@ PREFERRED = {
     "Microsoft Azure software": "Azure",
     "Microsoft Visual Basic for Applications VBA": "VBA",
     "Atlassian JIRA": "Jira",
+    "IBM Terraform": "Terraform",
+    "Jenkins CI": "Jenkins",
 }
+
+# Acronyms of O*NET descriptions that are better known as another product's name: the acronym stays that
+# product's ("Real estate application contract transmission REACT software" is not React).
+OTHER_PRODUCT_ACRONYMS = {"react"}
 
 # Extra aliases for canonical names (any case unless in EXACT).
 EXTRA_ALIASES = {
@@ -297,6 +305,7 @@ EXTRA_ALIASES = {
     "Python": ["python programming"],
     "R": ["r programming", "r language"],
     "JavaScript": ["javascript es6", "es6"],
+    "Jenkins": ["jenkins ci"],
 }
 
 # Skills that neither list has (their spelling is in CASING).
@@ -669,7 +678,7 @@ def main() -> int:
         if ambiguous(phrases):
             continue
         if onet_phrases:
-            if acronym in DROP:
+            if acronym in DROP or acronym in OTHER_PRODUCT_ACRONYMS:
                 continue
             add(acronym, "onet")
             onet_names[acronym] = acronym.upper()

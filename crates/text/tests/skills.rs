@@ -180,13 +180,25 @@ fn default_gazetteer_has_canonical_names() {
         ("R", "R"),
         ("Go", "Go"),
         ("golang", "Go"),
+        ("React", "React"),
+        ("react 18", "React"),
+        ("terraform", "Terraform"),
+        ("IBM Terraform", "Terraform"),
+        ("jenkins", "Jenkins"),
+        ("Jenkins CI", "Jenkins"),
     ];
     for (form, name) in cases {
         assert_eq!(g.canonical_name(form), Some(name), "{form}");
     }
-    for ambiguous in ["r", "go", "excel", "c"] {
+    for ambiguous in ["r", "go", "excel", "c", "react"] {
         assert_eq!(g.canonical_name(ambiguous), None, "{ambiguous}");
     }
+    // The O*NET description "Real estate application contract transmission REACT software" is
+    // not the web framework.
+    assert_ne!(
+        g.canonical_name("real estate application contract transmission"),
+        Some("React")
+    );
 }
 
 #[test]
