@@ -37,10 +37,15 @@ Files written (counts are checked below):
 - esco-titles.queries.jsonl: the JobBERT dev vacancy titles -> their ESCO occupation, one query per row of the
   file (15,463, as in the published evaluation: a title listed twice is two queries).
 - esco-titles.small.queries.jsonl: the rows whose title key hashes to a multiple of 15 (about 1,000).
+- esco-titles.heldout.queries.jsonl: the rows whose title is held out (the rule below, the key as for O*NET
+  titles), for models trained on the other JobBERT dev titles; esco-titles.title-pairs.jsonl: those other titles
+  -> the occupation's preferred label, one pair per distinct (title key, occupation).
 - esco-alt-labels.train-pairs.jsonl: ESCO alternative labels -> preferred label + ". " + description, leaving
   out every label equal (ignoring case and white space differences) to a JobBERT dev title.
 - esco-alt-labels.title-pairs.jsonl, onet-titles.title-pairs.jsonl: the same pairs with the occupation's title
   alone as the positive (name-to-name training: short texts, several times faster to train on).
+- titles-mix.title-pairs.jsonl: esco-titles.title-pairs.jsonl with 12,000 seeded samples of each of the two
+  title-pair files above, shuffled: the second training stage of the title model (eval/README.md).
 - resumes.queries.jsonl: held-out LiveCareer resumes (id hash divisible by 5) -> the O*NET codes of their
   category (eval/livecareer-onet-map.tsv); resumes-all.queries.jsonl: all of them.
 - manifest.json: the line count and SHA-256 of every file above.
@@ -53,6 +58,7 @@ import csv
 import hashlib
 import json
 import os
+import random
 import sys
 import tempfile
 from collections import Counter
@@ -64,6 +70,7 @@ REPO = Path(__file__).resolve().parent.parent
 ONET_SMALL = 40  # a multiple of HOLD_OUT, so the small set is part of the held-out one
 ESCO_SMALL = 15
 ESCO_SOURCE = "ESCO v1.0.8"
+MIX_SAMPLE = 12_000
 
 
 def read_tsv(path: Path) -> list[dict[str, str]]:
@@ -178,16 +185,23 @@ def esco_sets(data: Path) -> dict[str, list[dict]]:
         )
     uris = {job["id"]: job for job in catalog}
 
-    queries, small, dev_keys = [], [], set()
+    queries, small, held_out, dev_keys = [], [], [], set()
+    dev_pairs, seen = [], set()
     for row in read_csv(data / "jobbert-titles" / "titles.dev.csv"):
         title, uri = " ".join(row["vacancyTitle"].split()), row["conceptUri"].strip()
         assert uri in uris, f"JobBERT title {title!r} names {uri}, which the ESCO file lacks"
         if not title:
             continue
-        dev_keys.add(title_key(title))
+        key = title_key(title)
+        dev_keys.add(key)
         queries.append({"query": title, "relevant": [uri]})
-        if fnv1a64(title_key(title)) % ESCO_SMALL == 0:
+        if fnv1a64(key) % ESCO_SMALL == 0:
             small.append(queries[-1])
+        if fnv1a64(key) % HOLD_OUT == 0:
+            held_out.append(queries[-1])
+        elif (key, uri) not in seen:
+            seen.add((key, uri))
+            dev_pairs.append({"anchor": title, "positive": uris[uri]["title"]})
 
     pairs, title_pairs = [], []
     for job in catalog:
@@ -200,9 +214,22 @@ def esco_sets(data: Path) -> dict[str, list[dict]]:
         "esco-catalog.jsonl": catalog,
         "esco-titles.queries.jsonl": queries,
         "esco-titles.small.queries.jsonl": small,
+        "esco-titles.heldout.queries.jsonl": held_out,
+        "esco-titles.title-pairs.jsonl": dev_pairs,
         "esco-alt-labels.train-pairs.jsonl": pairs,
         "esco-alt-labels.title-pairs.jsonl": title_pairs,
     }
+
+
+def title_mix(files: dict[str, list[dict]]) -> list[dict]:
+    """The second-stage training pairs of the title model (eval/README.md): every JobBERT training title and
+    MIX_SAMPLE seeded samples of each title-pair file (so the model keeps what it learned from them), shuffled."""
+    rng = random.Random(42)
+    mix = rng.sample(files["onet-titles.title-pairs.jsonl"], MIX_SAMPLE)
+    mix += rng.sample(files["esco-alt-labels.title-pairs.jsonl"], MIX_SAMPLE)
+    mix += files["esco-titles.title-pairs.jsonl"]
+    rng.shuffle(mix)
+    return mix
 
 
 def read_category_map(path: Path, codes: set[str]) -> dict[str, list[str]]:
@@ -261,6 +288,8 @@ def check(files: dict[str, list[dict]]) -> Counter:
             assert all(p["anchor"].strip() and p["positive"].strip() for p in records), f"{name}: empty pair"
     assert counts["onet-catalog.jsonl"] == 1016 and counts["esco-catalog.jsonl"] == 2942
     assert counts["esco-titles.queries.jsonl"] == 15463
+    held = {title_key(q["query"]) for q in files["esco-titles.heldout.queries.jsonl"]}
+    assert not held & {title_key(p["anchor"]) for p in files["esco-titles.title-pairs.jsonl"]}, "a title on both sides"
     return counts
 
 
@@ -298,6 +327,7 @@ def main() -> int:
     files = onet_sets(data / "onet-29.3", catalog)
     files.update(esco_sets(data))
     files.update(resume_sets(data, read_category_map(args.map, {job["id"] for job in catalog})))
+    files["titles-mix.title-pairs.jsonl"] = title_mix(files)
     counts = check(files)
 
     manifest = {}
