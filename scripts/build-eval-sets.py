@@ -7,7 +7,7 @@ DIR defaults to ../shared next to the repository root and must hold data/onet-29
 data/jobbert-titles and data/resumes-livecareer. --out defaults to eval/ in the repository; --catalog to the
 bundled O*NET catalog crates/match/data/onet-29.3-occupations.jsonl (scripts/build-onet-catalog.py). Python 3
 standard library only; the output is deterministic. The generated files are not committed (the LiveCareer resumes
-and the JobBERT titles are for evaluation only): eval/README.md lists them and docs/DATA.md has the sources.
+and the JobBERT titles may not be redistributed): eval/README.md lists them and docs/DATA.md has the sources.
 
 Query files hold one JSON object per line, {"query": "...", "relevant": ["id", ...]}, the format of
 `jobfit eval retrieve --queries`; catalogs hold one job per line in the catalog schema; training pairs hold
