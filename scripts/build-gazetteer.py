@@ -37,10 +37,11 @@ How entries are cleaned (the lists below are the hand-made part; change them and
    A trailing " software" is removed from product names. When a name minus a leading vendor is a
    skill-extractor entry ("Oracle Java" -> "java", "Microsoft Excel" -> "excel"), the two are merged; a form
    claimed by several names is given to none.
-6. Canonical names: PREFERRED first (it also gives "IBM Terraform" and "Jenkins CI" the names people use, and
-   EXTRA_ALIASES merges the latter with "jenkins"), then the O*NET name, then CASING, then the string itself, with
-   acronyms in upper case and tokens that O*NET writes in mixed or upper case (MySQL, AWS) cased as O*NET does; other
-   single-word names that are not English words are capitalised ("kubernetes" -> "Kubernetes").
+6. Canonical names: PREFERRED first (it also gives "IBM Terraform" and "Jenkins CI" the names people use; skills
+   whose names then differ only in case are merged, so "Jenkins CI" joins "jenkins"), then the O*NET name, then
+   CASING, then the string itself, with acronyms in upper case and tokens that O*NET writes in mixed or upper case
+   (MySQL, AWS) cased as O*NET does; other single-word names that are not English words are capitalised
+   ("kubernetes" -> "Kubernetes").
 
 A few languages, which neither list has, are added by hand (CURATED).
 """
@@ -305,7 +306,6 @@ EXTRA_ALIASES = {
     "Python": ["python programming"],
     "R": ["r programming", "r language"],
     "JavaScript": ["javascript es6", "es6"],
-    "Jenkins": ["jenkins ci"],
 }
 
 # Skills that neither list has (their spelling is in CASING).
