@@ -193,11 +193,12 @@ def esco_sets(data: Path) -> dict[str, list[dict]]:
         if not title:
             continue
         key = title_key(title)
+        h = fnv1a64(key)
         dev_keys.add(key)
         queries.append({"query": title, "relevant": [uri]})
-        if fnv1a64(key) % ESCO_SMALL == 0:
+        if h % ESCO_SMALL == 0:
             small.append(queries[-1])
-        if fnv1a64(key) % HOLD_OUT == 0:
+        if h % HOLD_OUT == 0:
             held_out.append(queries[-1])
         elif (key, uri) not in seen:
             seen.add((key, uri))
