@@ -119,6 +119,18 @@ impl FileKind {
     }
 }
 
+/// Writes `rows` as JSON lines to `path`, atomically.
+fn write_json_lines<T: Serialize>(path: &Path, rows: impl IntoIterator<Item = T>) -> Result<()> {
+    let mut out = Vec::new();
+    for row in rows {
+        // The rows are strings and maps of strings: serializing them into a Vec cannot fail.
+        serde_json::to_writer(&mut out, &row).expect("a row of strings serializes");
+        out.push(b'\n');
+    }
+    jobfit_model::write_atomic(path, &out)?;
+    Ok(())
+}
+
 fn missing_field(path: &Path, line: u64, field: &str) -> DataError {
     DataError::MissingField {
         path: path.to_path_buf(),
@@ -387,17 +399,13 @@ impl TextDataset {
     ///
     /// [`TrainError::Model`] wrapping the I/O error of the atomic write.
     pub fn write_jsonl(&self, path: impl AsRef<Path>, columns: &TextColumns) -> Result<()> {
-        let mut out = Vec::new();
-        for example in &self.examples {
-            let mut object = serde_json::Map::with_capacity(2);
-            object.insert(columns.text.clone(), example.text.clone().into());
-            object.insert(columns.label.clone(), example.label.clone().into());
-            // Serializing a map of strings into a Vec cannot fail.
-            serde_json::to_writer(&mut out, &object).expect("an example serializes");
-            out.push(b'\n');
-        }
-        jobfit_model::write_atomic(path.as_ref(), &out)?;
-        Ok(())
+        let rows = self.examples.iter().map(|example| {
+            Map::from_iter([
+                (columns.text.clone(), Value::from(example.text.as_str())),
+                (columns.label.clone(), Value::from(example.label.as_str())),
+            ])
+        });
+        write_json_lines(path.as_ref(), rows)
     }
 
     /// The number of examples.
@@ -1028,14 +1036,7 @@ impl PairDataset {
     ///
     /// [`TrainError::Model`] wrapping the I/O error of the atomic write.
     pub fn write_jsonl(&self, path: impl AsRef<Path>) -> Result<()> {
-        let mut out = Vec::new();
-        for pair in &self.pairs {
-            // Serializing a struct of strings into a Vec cannot fail.
-            serde_json::to_writer(&mut out, pair).expect("a pair serializes");
-            out.push(b'\n');
-        }
-        jobfit_model::write_atomic(path.as_ref(), &out)?;
-        Ok(())
+        write_json_lines(path.as_ref(), &self.pairs)
     }
 
     /// The number of pairs.
