@@ -58,6 +58,8 @@ pub enum RunKind {
     LinearProbe,
     /// Contrastive (bi-encoder) training for matching.
     Match,
+    /// Cross-encoder (reranker) training.
+    Rerank,
 }
 
 impl RunKind {
@@ -67,6 +69,7 @@ impl RunKind {
             Self::Classify => "classify",
             Self::LinearProbe => "linear_probe",
             Self::Match => "match",
+            Self::Rerank => "rerank",
         }
     }
 }

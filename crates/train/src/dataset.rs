@@ -120,7 +120,10 @@ impl FileKind {
 }
 
 /// Writes `rows` as JSON lines to `path`, atomically.
-fn write_json_lines<T: Serialize>(path: &Path, rows: impl IntoIterator<Item = T>) -> Result<()> {
+pub(crate) fn write_json_lines<T: Serialize>(
+    path: &Path,
+    rows: impl IntoIterator<Item = T>,
+) -> Result<()> {
     let mut out = Vec::new();
     for row in rows {
         // The rows are strings and maps of strings: serializing them into a Vec cannot fail.

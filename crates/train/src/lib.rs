@@ -6,6 +6,9 @@
 //! - Contrastive training for matching (bi-encoder): [`PairDataset`] rows of anchor, positive and
 //!   optional hard negative, batches without duplicate positives, and retrieval metrics
 //!   ([`RetrievalEvaluator`]).
+//! - Cross-encoder training for reranking: [`RerankDataset`] groups of a query, a relevant text
+//!   and irrelevant ones, the [`listwise_loss`], and a checkpoint that the matching crate's
+//!   reranker loads.
 //! - What a user sees: progress bars ([`Progress`]), a JSON-lines metrics log ([`MetricsLog`]),
 //!   and a training-curve picture ([`write_curves`]).
 //!
@@ -38,6 +41,7 @@ mod metrics;
 mod optim;
 mod probe;
 mod progress;
+mod rerank;
 
 // Flat re-exports: one line per module, kept sorted.
 pub use checkpoint::{
@@ -77,3 +81,8 @@ pub use optim::{
 };
 pub use probe::{embed_documents, train_linear_probe};
 pub use progress::Progress;
+pub use rerank::{
+    DEFAULT_RERANK_NEGATIVES, RERANK_METRIC, RerankDataset, RerankGroup, RerankOptions,
+    RerankOutcome, RerankReport, evaluate_reranker, listwise_loss, train_reranker,
+    train_reranker_with,
+};

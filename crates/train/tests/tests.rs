@@ -12,4 +12,5 @@ mod metrics;
 mod optim;
 mod probe;
 mod report;
+mod rerank;
 mod tiny;
