@@ -30,6 +30,8 @@ Files written (counts are checked below):
   several do), one query per distinct key, in the order the file first lists them.
 - onet-titles.small.queries.jsonl: the held-out titles whose hash is divisible by 40 (a fixed subset of about
   1,000, for quick runs).
+- onet-titles.train.queries.jsonl: the other alternate titles as queries, in the same form (to train a reranker
+  on: its negatives are mined from a first-stage ranking).
 - onet-titles.train-pairs.jsonl: the other alternate titles as pairs {"anchor": alternate title,
   "positive": occupation title + ". " + O*NET description}, one per (title, occupation).
 - esco-catalog.jsonl: the 2,942 ESCO occupations (id = concept URI, title = preferred label, description,
@@ -39,7 +41,8 @@ Files written (counts are checked below):
 - esco-titles.small.queries.jsonl: the rows whose title key hashes to a multiple of 15 (about 1,000).
 - esco-titles.heldout.queries.jsonl: the rows whose title is held out (the rule below, the key as for O*NET
   titles), for models trained on the other JobBERT dev titles; esco-titles.title-pairs.jsonl: those other titles
-  -> the occupation's preferred label, one pair per distinct (title key, occupation).
+  -> the occupation's preferred label, one pair per distinct (title key, occupation);
+  esco-titles.train.queries.jsonl: the same (title, occupation) rows as queries, for a reranker.
 - esco-alt-labels.train-pairs.jsonl: ESCO alternative labels -> preferred label + ". " + description, leaving
   out every label equal (ignoring case and white space differences) to a JobBERT dev title.
 - esco-alt-labels.title-pairs.jsonl, onet-titles.title-pairs.jsonl: the same pairs with the occupation's title
@@ -132,7 +135,7 @@ def onet_sets(onet: Path, catalog: list[dict]) -> dict[str, list[dict]]:
         if code not in relevant[key]:
             relevant[key].append(code)
 
-    queries, small, pairs, title_pairs = [], [], [], []
+    queries, small, pairs, title_pairs, train_queries = [], [], [], [], []
     for key, title in spelling.items():
         h = fnv1a64(key)
         if h % HOLD_OUT == 0:
@@ -140,6 +143,7 @@ def onet_sets(onet: Path, catalog: list[dict]) -> dict[str, list[dict]]:
             if h % ONET_SMALL == 0:
                 small.append(queries[-1])
         else:
+            train_queries.append({"query": title, "relevant": relevant[key]})
             for code in relevant[key]:
                 pairs.append({"anchor": title, "positive": pair_text(codes[code]["title"], plain[code])})
                 title_pairs.append({"anchor": title, "positive": codes[code]["title"]})
@@ -154,6 +158,7 @@ def onet_sets(onet: Path, catalog: list[dict]) -> dict[str, list[dict]]:
         "onet-titles.small.queries.jsonl": small,
         "onet-titles.train-pairs.jsonl": pairs,
         "onet-titles.title-pairs.jsonl": title_pairs,
+        "onet-titles.train.queries.jsonl": train_queries,
     }
 
 
@@ -186,7 +191,7 @@ def esco_sets(data: Path) -> dict[str, list[dict]]:
     uris = {job["id"]: job for job in catalog}
 
     queries, small, held_out, dev_keys = [], [], [], set()
-    dev_pairs, seen = [], set()
+    dev_pairs, dev_queries, seen = [], [], set()
     for row in read_csv(data / "jobbert-titles" / "titles.dev.csv"):
         title, uri = " ".join(row["vacancyTitle"].split()), row["conceptUri"].strip()
         assert uri in uris, f"JobBERT title {title!r} names {uri}, which the ESCO file lacks"
@@ -203,6 +208,7 @@ def esco_sets(data: Path) -> dict[str, list[dict]]:
         elif (key, uri) not in seen:
             seen.add((key, uri))
             dev_pairs.append({"anchor": title, "positive": uris[uri]["title"]})
+            dev_queries.append({"query": title, "relevant": [uri]})
 
     pairs, title_pairs = [], []
     for job in catalog:
@@ -217,6 +223,7 @@ def esco_sets(data: Path) -> dict[str, list[dict]]:
         "esco-titles.small.queries.jsonl": small,
         "esco-titles.heldout.queries.jsonl": held_out,
         "esco-titles.title-pairs.jsonl": dev_pairs,
+        "esco-titles.train.queries.jsonl": dev_queries,
         "esco-alt-labels.train-pairs.jsonl": pairs,
         "esco-alt-labels.title-pairs.jsonl": title_pairs,
     }
@@ -291,6 +298,9 @@ def check(files: dict[str, list[dict]]) -> Counter:
     assert counts["esco-titles.queries.jsonl"] == 15463
     held = {title_key(q["query"]) for q in files["esco-titles.heldout.queries.jsonl"]}
     assert not held & {title_key(p["anchor"]) for p in files["esco-titles.title-pairs.jsonl"]}, "a title on both sides"
+    assert not held & {title_key(q["query"]) for q in files["esco-titles.train.queries.jsonl"]}, "a title on both sides"
+    held = {title_key(q["query"]) for q in files["onet-titles.queries.jsonl"]}
+    assert not held & {title_key(q["query"]) for q in files["onet-titles.train.queries.jsonl"]}, "a title on both sides"
     return counts
 
 

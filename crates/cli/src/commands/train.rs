@@ -1,17 +1,25 @@
-//! `jobfit train classify` and `jobfit train match`: fine-tune an encoder into a classifier
-//! (fully, or as a linear probe) or into a better sentence encoder for matching.
+//! `jobfit train classify`, `jobfit train match` and `jobfit train rerank`: fine-tune an encoder
+//! into a classifier (fully, or as a linear probe), into a better sentence encoder for matching,
+//! or into a cross-encoder that re-ranks a matcher's top candidates.
 //!
 //! Both write a run directory (`best/`, `last/`, `metrics.jsonl`, `curves.svg`) and print one
 //! JSON summary on standard output.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::{Args, Subcommand};
+use jobfit::matching::eval::{rankings, read_queries};
+use jobfit::matching::{
+    IndexOptions, JobFields, JobIndex, Matcher, ProgressMode, RecommendOptions,
+};
 use jobfit::text::ReadOptions;
 use jobfit::train::{
-    ClassifyOptions, ClassifyOutcome, EvalRecord, ExistingRun, HeldOut, MatchOptions, PairColumns,
-    PairDataset, RetrievalTask, TextColumns, TextDataset, TrainConfig, TrainError,
-    train_classifier, train_linear_probe, train_matcher,
+    ClassifyOptions, ClassifyOutcome, DEFAULT_RERANK_NEGATIVES, EvalRecord, ExistingRun, HeldOut,
+    MatchOptions, PairColumns, PairDataset, RerankDataset, RerankGroup, RerankOptions,
+    RetrievalTask, TextColumns, TextDataset, TrainConfig, TrainError, train_classifier,
+    train_linear_probe, train_matcher, train_reranker,
 };
 use serde_json::json;
 
@@ -24,6 +32,9 @@ pub enum TrainCommand {
     Classify(ClassifyArgs),
     /// Fine-tune a sentence encoder on (anchor, positive[, negative]) pairs for matching.
     Match(MatchArgs),
+    /// Fine-tune an encoder into a cross-encoder that re-ranks the top candidates of
+    /// `jobfit recommend`, `screen` and `eval retrieve` (--rerank-model).
+    Rerank(RerankArgs),
 }
 
 /// Settings shared by both subcommands.
@@ -209,11 +220,61 @@ pub struct MatchArgs {
     max_pairs: Option<usize>,
 }
 
+/// `jobfit train rerank`.
+#[derive(Debug, Args)]
+pub struct RerankArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Training groups: JSON lines {"query": "..", "positive": "..", "negatives": [".."]},
+    /// where positive and negatives are job texts as the matcher indexes them.
+    #[arg(long, required_unless_present = "queries", conflicts_with = "queries")]
+    groups: Option<PathBuf>,
+    /// Or queries to build groups from: JSON lines {"query": "..", "relevant": ["id", ..]}
+    /// (the `jobfit eval retrieve` format), ranked against --catalog by the first-stage model;
+    /// the positive is the first relevant job, the negatives are the other top candidates.
+    #[arg(long, requires = "catalog")]
+    queries: Option<PathBuf>,
+    /// The catalog the queries' ids refer to: JSON lines of jobs, or CSV.
+    #[arg(long)]
+    catalog: Option<PathBuf>,
+    /// The job fields the reranker reads (and the first stage indexes), comma separated:
+    /// use the fields of the index it will re-rank.
+    #[arg(long, default_value = "title,description")]
+    catalog_fields: String,
+    /// The embedding model that ranks the candidates (default: --model).
+    #[arg(long)]
+    first_stage: Option<PathBuf>,
+    /// Negatives are taken from the first stage's top this many candidates.
+    #[arg(long, default_value_t = 30)]
+    candidates: usize,
+    /// Keep the first stage's index of the catalog in this directory and reuse it.
+    #[arg(long)]
+    index_cache: Option<PathBuf>,
+    /// Write the groups built from --queries to this file (JSON lines, for --groups).
+    #[arg(long)]
+    save_groups: Option<PathBuf>,
+    /// Negatives scored with each positive per step (a seeded sample of the group's).
+    #[arg(long, default_value_t = DEFAULT_RERANK_NEGATIVES)]
+    negatives: usize,
+    /// Held-out groups for validation (same format as --groups); without it, queries are held
+    /// out by --valid-fraction, or by the project's rule (FNV-1a hash divisible by 5).
+    #[arg(long)]
+    valid_groups: Option<PathBuf>,
+    /// The fraction of queries held out for validation when there is no --valid-groups file.
+    #[arg(long, conflicts_with = "valid_groups")]
+    valid_fraction: Option<f64>,
+    /// Use at most this many training queries (a seeded sample), for a quick or cheaper run;
+    /// with --queries the sample is drawn before ranking.
+    #[arg(long)]
+    max_groups: Option<usize>,
+}
+
 /// Runs a `train` subcommand.
 pub fn run(command: TrainCommand) -> Result<()> {
     match command {
         TrainCommand::Classify(args) => run_classify(args),
         TrainCommand::Match(args) => run_match(args),
+        TrainCommand::Rerank(args) => run_rerank(args),
     }
 }
 
@@ -366,6 +427,150 @@ fn run_match(args: MatchArgs) -> Result<()> {
         "zero_shot": outcome.baseline.as_ref().map(|r| &r.metrics),
         "best": outcome.best.as_ref().map(|r| &r.metrics),
     }))
+}
+
+fn run_rerank(args: RerankArgs) -> Result<()> {
+    let config = args.common.config(TrainConfig::rerank())?.build()?;
+    if args.negatives == 0 {
+        return Err(CliError::Usage(
+            "--negatives must be at least 1 (default 7)".into(),
+        ));
+    }
+    let held_out = match args.valid_fraction {
+        Some(fraction) => HeldOut::fraction(fraction, config.seed),
+        None => HeldOut::default(),
+    };
+    held_out.validate()?;
+    let groups = match (&args.groups, &args.queries, &args.catalog) {
+        (Some(path), _, _) => {
+            let groups = RerankDataset::read_jsonl(path)?;
+            match args.max_groups {
+                Some(n) => groups.sample(n, config.seed),
+                None => groups,
+            }
+        }
+        (None, Some(queries), Some(catalog)) => mine_groups(&args, queries, catalog, config.seed)?,
+        _ => {
+            return Err(CliError::Usage(
+                "give --groups FILE, or --queries FILE with --catalog FILE".into(),
+            ));
+        }
+    };
+    if let Some(path) = &args.save_groups {
+        groups.write_jsonl(path)?;
+    }
+    if groups.is_empty() {
+        return Err(TrainError::EmptyDataset.into());
+    }
+    let (train, valid) = match &args.valid_groups {
+        Some(path) => (groups, RerankDataset::read_jsonl(path)?),
+        None => groups.split(held_out)?,
+    };
+    if valid.is_empty() {
+        return Err(CliError::Usage(
+            "no groups were held out for validation: give --valid-fraction F or --valid-groups FILE"
+                .into(),
+        ));
+    }
+    let options = RerankOptions::new(&args.common.out)
+        .with_config(config)
+        .with_negatives(args.negatives)
+        .with_existing(args.common.existing())
+        .with_progress(!args.common.quiet)
+        .with_extra(json!({
+            "groups": args.groups,
+            "queries": args.queries,
+            "catalog": args.catalog,
+            "catalog_fields": args.catalog_fields,
+            "first_stage": args.first_stage.as_ref().unwrap_or(&args.common.model),
+            "candidates": args.candidates,
+            "valid_groups": args.valid_groups,
+            "held_out": args.valid_groups.is_none().then_some(held_out),
+        }));
+    let device = jobfit::default_device();
+    let outcome = train_reranker(&args.common.model, &train, &valid, options, &device)?;
+    print_json(&json!({
+        "run_dir": outcome.run_dir,
+        "train_groups": train.len(),
+        "valid_groups": valid.len(),
+        "steps": outcome.steps,
+        "best": outcome.best,
+    }))
+}
+
+/// Ranks the catalog for each query with the first-stage model and keeps,
+/// per query, its first relevant job as the positive and the other top
+/// candidates as negatives: the mistakes the reranker must correct.
+fn mine_groups(
+    args: &RerankArgs,
+    queries: &Path,
+    catalog: &Path,
+    seed: u64,
+) -> Result<RerankDataset> {
+    if args.candidates < 2 {
+        return Err(CliError::Usage(
+            "--candidates must be at least 2: a positive and a negative".into(),
+        ));
+    }
+    let mut queries = read_queries(queries)?;
+    if let Some(n) = args.max_groups
+        && n < queries.len()
+    {
+        let mut order: Vec<usize> = (0..queries.len()).collect();
+        jobfit::train::SeededRng::new(seed).shuffle(&mut order);
+        order.truncate(n);
+        order.sort_unstable();
+        queries = order.iter().map(|&i| queries[i].clone()).collect();
+    }
+    let first_stage = args.first_stage.as_ref().unwrap_or(&args.common.model);
+    let embedder = Arc::new(crate::commands::index::load_embedder(
+        first_stage,
+        None,
+        None,
+        None,
+    )?);
+    let catalog = crate::commands::index::load_catalog(catalog, None)?;
+    let fields: JobFields = args.catalog_fields.parse()?;
+    // The recommender's default scoring: the candidates the reranker will see.
+    let options = RecommendOptions::default();
+    let index_options = IndexOptions::default()
+        .with_fields(fields.clone())
+        .with_names(options.name_weight > 0.0);
+    let index = match &args.index_cache {
+        Some(dir) => JobIndex::load_or_build(dir, &catalog, &embedder, &index_options)?.0,
+        None => JobIndex::build(catalog, &embedder, &index_options)?,
+    };
+    let texts = index.catalog().texts(&fields);
+    let matcher = Matcher::new(index, embedder)?;
+    let ranked = rankings(
+        &matcher,
+        &queries,
+        args.candidates,
+        &options,
+        ProgressMode::Auto,
+    )?;
+    let catalog = matcher.index().catalog();
+    let text_of = |id: &str| catalog.position(id).map(|p| texts[p].clone());
+    let mut groups = Vec::new();
+    for (query, ranking) in queries.iter().zip(&ranked) {
+        let relevant: HashSet<&str> = query.relevant.iter().map(String::as_str).collect();
+        let Some(positive) = query.relevant.iter().find_map(|id| text_of(id)) else {
+            continue;
+        };
+        let negatives: Vec<String> = ranking
+            .iter()
+            .filter(|id| !relevant.contains(id.as_str()))
+            .filter_map(|id| text_of(id))
+            .collect();
+        if !negatives.is_empty() {
+            groups.push(RerankGroup {
+                query: query.query.clone(),
+                positive,
+                negatives,
+            });
+        }
+    }
+    Ok(RerankDataset::new(groups)?)
 }
 
 fn print_json(value: &serde_json::Value) -> Result<()> {
@@ -524,5 +729,107 @@ mod tests {
         assert_eq!(config.early_stopping_patience, None);
         assert_eq!(config.eval_every_steps, Some(5));
         assert_eq!(config.epochs, TrainConfig::linear_probe().epochs);
+    }
+
+    #[test]
+    fn train_rerank_mines_groups_from_queries_trains_and_refuses_bad_input() {
+        let temp = tempfile::tempdir().unwrap();
+        let model = tiny_model(temp.path());
+        let catalog = temp.path().join("catalog.jsonl");
+        std::fs::write(
+            &catalog,
+            concat!(
+                r#"{"id": "eng", "title": "rust engineer", "description": "java python sql"}"#,
+                "\n",
+                r#"{"id": "care", "title": "registered nurse", "description": "patient care"}"#,
+                "\n",
+                r#"{"id": "lead", "title": "team lead", "description": "senior skills"}"#,
+                "\n",
+            ),
+        )
+        .unwrap();
+        let queries = temp.path().join("queries.jsonl");
+        let mut lines = String::new();
+        for (query, id) in [
+            ("rust java", "eng"),
+            ("python sql", "eng"),
+            ("cloud data engineer", "eng"),
+            ("nurse", "care"),
+            ("patient hospital", "care"),
+            ("care nurse", "care"),
+            ("senior lead", "lead"),
+            ("team skills", "lead"),
+            ("lead job", "lead"),
+        ] {
+            lines.push_str(&format!(
+                "{{\"query\": \"{query}\", \"relevant\": [\"{id}\"]}}\n"
+            ));
+        }
+        std::fs::write(&queries, lines).unwrap();
+        let saved = temp.path().join("groups.jsonl");
+        let out = temp.path().join("run");
+        let path = |p: &Path| p.to_str().unwrap().to_string();
+        let common = |out: &Path| {
+            vec![
+                "rerank".to_string(),
+                "--model".into(),
+                path(&model),
+                "--out".into(),
+                path(out),
+                "--max-len".into(),
+                "16".into(),
+                "--negatives".into(),
+                "2".into(),
+                "--valid-fraction".into(),
+                "0.3".into(),
+                "--quiet".into(),
+            ]
+        };
+        let mut args = common(&out);
+        args.extend([
+            "--queries".into(),
+            path(&queries),
+            "--catalog".into(),
+            path(&catalog),
+            "--save-groups".into(),
+            path(&saved),
+        ]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(parse(&args)).unwrap();
+        assert!(out.join("best/jobfit.json").is_file());
+
+        // One group per query: its job's indexed text first, the other two jobs as negatives.
+        let groups = RerankDataset::read_jsonl(&saved).unwrap();
+        assert_eq!(groups.len(), 9);
+        let first = &groups.groups()[0];
+        assert_eq!(first.query, "rust java");
+        assert!(
+            first.positive.contains("rust engineer") && first.positive.contains("java python sql")
+        );
+        assert_eq!(first.negatives.len(), 2);
+        assert!(first.negatives.iter().all(|n| !n.contains("rust engineer")));
+
+        // The saved groups train again.
+        let again = temp.path().join("run2");
+        let mut args = common(&again);
+        args.extend(["--groups".into(), path(&saved)]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(parse(&args)).unwrap();
+        assert!(again.join("best/jobfit.json").is_file());
+
+        // Bad input: no negatives per positive, a run directory that holds a run.
+        let mut args = common(&temp.path().join("never"));
+        let at = args.iter().position(|a| a == "--negatives").unwrap();
+        args[at + 1] = "0".into();
+        args.extend(["--groups".into(), path(&saved)]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let error = run(parse(&args)).unwrap_err().to_string();
+        assert!(error.contains("--negatives"), "{error}");
+        assert!(!temp.path().join("never").exists());
+        let mut args = common(&again);
+        args.extend(["--groups".into(), path(&saved)]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let error = run(parse(&args)).unwrap_err().to_string();
+        assert!(error.contains("--overwrite"), "{error}");
     }
 }
