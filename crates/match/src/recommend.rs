@@ -151,6 +151,10 @@ pub struct RecommendOptions {
     /// Re-rank this many top candidates with the matcher's reranker.
     /// Default: off.
     pub rerank: Option<usize>,
+    /// How much the reranker's score weighs against the first stage's in the
+    /// re-ranked candidates, in `[0, 1]` (see [`rerank_hits`]). Default 1:
+    /// the reranker's order alone.
+    pub rerank_weight: f32,
     /// Compute matched and missing skills and the evidence pair. Default true.
     pub explain: bool,
     /// The most resume sentences compared for evidence. Default 32.
@@ -172,6 +176,7 @@ impl Default for RecommendOptions {
             hybrid_candidates: 100,
             name_weight: 0.7,
             rerank: None,
+            rerank_weight: 1.0,
             explain: true,
             max_resume_sentences: 32,
             max_job_sentences: 12,
@@ -246,6 +251,11 @@ impl RecommendOptions {
     );
 
     setter!(
+        /// Sets the reranker's weight against the first stage, in `[0, 1]`.
+        with_rerank_weight, rerank_weight: f32
+    );
+
+    setter!(
         /// Turns explanations on or off.
         with_explain, explain: bool
     );
@@ -260,6 +270,7 @@ impl RecommendOptions {
         if self.top_k == 0 {
             return Err(MatchError::ZeroTopK);
         }
+        check_rerank_weight(self.rerank_weight)?;
         self.chunking().validate()?;
         if let Some(fusion) = &self.hybrid {
             fusion.validate()?;
@@ -323,7 +334,8 @@ pub struct ScoreParts {
 pub struct Hit {
     /// The job's position in the catalog.
     pub position: usize,
-    /// The final score: the reranker's score for re-ranked jobs, the fused
+    /// The final score: the reranker's score for re-ranked jobs (blended with
+    /// the first stage's when the rerank weight is below 1), the fused
     /// score with hybrid scoring, the dense score otherwise. Only the order
     /// of scores within one result list is meaningful.
     pub score: f32,
@@ -637,7 +649,13 @@ impl Matcher {
                 }
             };
             if let (Some(candidates), Some(reranker)) = (options.rerank, &self.reranker) {
-                self.rerank(reranker.as_ref(), text, &mut hits, candidates)?;
+                self.rerank(
+                    reranker.as_ref(),
+                    text,
+                    &mut hits,
+                    candidates,
+                    options.rerank_weight,
+                )?;
             }
             hits.truncate(options.top_k);
             if let Some(names) = self.names(name_weight) {
@@ -784,6 +802,7 @@ impl Matcher {
         resume: &str,
         hits: &mut [Hit],
         candidates: usize,
+        weight: f32,
     ) -> Result<()> {
         let n = candidates.min(hits.len());
         let texts = self.job_texts();
@@ -801,7 +820,7 @@ impl Matcher {
                 scores.len()
             )));
         }
-        rerank_hits(&mut hits[..n], &scores);
+        rerank_hits(&mut hits[..n], &scores, weight);
         Ok(())
     }
 
@@ -915,13 +934,54 @@ pub(crate) fn evidence_for(
     Ok(out)
 }
 
-/// Reorders hits by reranker scores (stable for ties) and records them.
-pub(crate) fn rerank_hits(hits: &mut [Hit], scores: &[f32]) {
-    for (hit, &score) in hits.iter_mut().zip(scores) {
+/// Reorders the re-ranked hits (stable for ties) and records the reranker's
+/// scores.
+///
+/// With `weight` 1 a hit's new score is the reranker's. Below 1, each
+/// stage's scores are min-max scaled over these hits (the two stages score
+/// on unrelated scales: cosines, reciprocal ranks, logits) and blended as
+/// `(1 - weight) * first + weight * reranker`, so the first stage's evidence
+/// (a job name that matches the query, BM25) still counts.
+pub(crate) fn rerank_hits(hits: &mut [Hit], scores: &[f32], weight: f32) {
+    let first = min_max_scaled(hits.iter().map(|hit| hit.score));
+    let second = min_max_scaled(scores.iter().copied());
+    for (i, (hit, &score)) in hits.iter_mut().zip(scores).enumerate() {
         hit.parts.rerank = Some(score);
-        hit.score = score;
+        hit.score = if weight >= 1.0 {
+            score
+        } else {
+            (1.0 - weight) * first[i] + weight * second[i]
+        };
     }
     hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+}
+
+/// Values scaled to `[0, 1]` by their minimum and maximum (all 0.5 when
+/// they are equal).
+fn min_max_scaled(values: impl Iterator<Item = f32>) -> Vec<f32> {
+    let values: Vec<f32> = values.collect();
+    let (lo, hi) = values
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    values
+        .iter()
+        .map(|&v| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 })
+        .collect()
+}
+
+/// Checks a reranker weight.
+pub(crate) fn check_rerank_weight(weight: f32) -> Result<()> {
+    if (0.0..=1.0).contains(&weight) {
+        Ok(())
+    } else {
+        Err(MatchError::InvalidOption {
+            name: "rerank_weight",
+            value: weight.to_string(),
+            reason: "use a weight in [0, 1] (1: the reranker's order alone; the default)".into(),
+        })
+    }
 }
 
 /// Fuses a dense and a lexical candidate list into one ranking.
@@ -1044,11 +1104,41 @@ mod tests {
                 name_row: None,
             })
             .collect();
-        rerank_hits(&mut hits, &[0.1, 2.0, -1.0]);
+        let mut blended = hits.clone();
+        rerank_hits(&mut hits, &[0.1, 2.0, -1.0], 1.0);
         let order: Vec<usize> = hits.iter().map(|hit| hit.position).collect();
         assert_eq!(order, [5, 4, 6]);
         assert_eq!(hits[0].parts.rerank, Some(2.0));
+        assert_eq!(hits[0].score, 2.0);
         assert_eq!(hits[0].parts.dense, Some(0.8));
+
+        // Scaled first stage [1, 0.5, 0], reranker [11/30, 1, 0]; at weight 0.25:
+        // 4: 0.75 + 0.25 * 11/30 = 0.841 67, 5: 0.375 + 0.25 = 0.625, 6: 0.
+        rerank_hits(&mut blended, &[0.1, 2.0, -1.0], 0.25);
+        let order: Vec<usize> = blended.iter().map(|hit| hit.position).collect();
+        assert_eq!(order, [4, 5, 6]);
+        assert!(
+            (blended[0].score - 0.841_666_7).abs() < 1e-6,
+            "{}",
+            blended[0].score
+        );
+        assert!((blended[1].score - 0.625).abs() < 1e-6);
+        assert_eq!(blended[2].score, 0.0);
+        assert_eq!(blended[1].parts.rerank, Some(2.0));
+    }
+
+    #[test]
+    fn rerank_weight_is_checked() {
+        for weight in [-0.1, 1.5, f32::NAN] {
+            let options = RecommendOptions::default().with_rerank_weight(weight);
+            assert!(options.validate().is_err(), "{weight}");
+        }
+        assert!(
+            RecommendOptions::default()
+                .with_rerank_weight(0.0)
+                .validate()
+                .is_ok()
+        );
     }
 
     #[test]

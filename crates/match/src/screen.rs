@@ -14,7 +14,9 @@ use crate::catalog::JobFields;
 use crate::encode::{Chunking, LongText, clean_nonempty, text_vectors};
 use crate::error::{MatchError, Result};
 use crate::explain::{Evidence, ResumeSkills, job_skills};
-use crate::recommend::{Hit, ScoreParts, Side, evidence_for, job_sentences, rerank_hits};
+use crate::recommend::{
+    Hit, ScoreParts, Side, check_rerank_weight, evidence_for, job_sentences, rerank_hits,
+};
 use crate::rerank::{MatchPair, Reranker};
 use crate::vector::dot;
 
@@ -44,6 +46,10 @@ pub struct ScreenOptions {
     /// Re-rank this many top candidates with the screener's reranker.
     /// Default: off.
     pub rerank: Option<usize>,
+    /// How much the reranker's score weighs against the first stage's, in
+    /// `[0, 1]` (as [`RecommendOptions::rerank_weight`](crate::RecommendOptions::rerank_weight)).
+    /// Default 1: the reranker's order alone.
+    pub rerank_weight: f32,
     /// Compute matched and missing skills and the evidence pair. Default true.
     pub explain: bool,
     /// The most sentences of each resume compared for evidence. Default 16.
@@ -62,6 +68,7 @@ impl Default for ScreenOptions {
             chunk_overlap: 32,
             max_chunks: 16,
             rerank: None,
+            rerank_weight: 1.0,
             explain: true,
             max_resume_sentences: 16,
             max_job_sentences: 24,
@@ -103,6 +110,11 @@ impl ScreenOptions {
     );
 
     setter!(
+        /// Sets the reranker's weight against the first stage, in `[0, 1]`.
+        with_rerank_weight, rerank_weight: f32
+    );
+
+    setter!(
         /// Turns explanations on or off.
         with_explain, explain: bool
     );
@@ -117,6 +129,7 @@ impl ScreenOptions {
         if self.top_k == 0 {
             return Err(MatchError::ZeroTopK);
         }
+        check_rerank_weight(self.rerank_weight)?;
         if self.rerank == Some(0) {
             return Err(MatchError::InvalidOption {
                 name: "rerank",
@@ -330,7 +343,7 @@ impl Screener {
                     scores.len()
                 )));
             }
-            rerank_hits(&mut hits[..n], &scores);
+            rerank_hits(&mut hits[..n], &scores, options.rerank_weight);
         }
 
         let audit = options.group_key.as_ref().map(|key| {

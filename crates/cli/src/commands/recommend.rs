@@ -77,6 +77,10 @@ pub struct RecommendArgs {
     /// How many top candidates the cross-encoder re-ranks.
     #[arg(long, default_value_t = 20)]
     rerank: usize,
+    /// How much the cross-encoder's score weighs against the first stage's in the re-ranked
+    /// candidates, from 0 to 1 (each scaled to [0, 1] over them; 1: its order alone).
+    #[arg(long, default_value_t = 1.0)]
+    rerank_weight: f32,
     /// Where the default catalog's index is cached (default:
     /// $JOBFIT_CACHE_DIR, $XDG_CACHE_HOME/jobfit or ~/.cache/jobfit).
     #[arg(long)]
@@ -113,6 +117,7 @@ pub fn run(args: RecommendArgs) -> Result<()> {
         let reranker = CrossEncoderReranker::from_checkpoint(dir, &jobfit::default_device())?;
         matcher = matcher.with_reranker(Arc::new(reranker));
         options.rerank = Some(args.rerank);
+        options.rerank_weight = args.rerank_weight;
     }
     let recommendations = matcher.recommend(&resume, &options)?;
     match args.format {

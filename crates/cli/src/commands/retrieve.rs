@@ -58,6 +58,10 @@ pub struct RetrieveArgs {
     /// How many top candidates the cross-encoder re-ranks.
     #[arg(long, default_value_t = 20)]
     rerank: usize,
+    /// How much the cross-encoder's score weighs against the first stage's in the re-ranked
+    /// candidates, from 0 to 1 (each scaled to [0, 1] over them; 1: its order alone).
+    #[arg(long, default_value_t = 1.0)]
+    rerank_weight: f32,
     /// Keep the catalog's index in this directory and reuse it while the
     /// catalog, fields and model stay the same.
     #[arg(long)]
@@ -127,6 +131,7 @@ pub fn run(args: RetrieveArgs) -> Result<()> {
         let reranker = CrossEncoderReranker::from_checkpoint(dir, &jobfit::default_device())?;
         matcher = matcher.with_reranker(Arc::new(reranker));
         options.rerank = Some(args.rerank);
+        options.rerank_weight = args.rerank_weight;
     }
     let depth = args.k.iter().copied().max().unwrap_or(10).max(100);
     let ranked = rankings(&matcher, &queries, depth, &options, ProgressMode::Auto)?;

@@ -46,6 +46,10 @@ pub struct ScreenArgs {
     /// How many top candidates the cross-encoder re-ranks.
     #[arg(long, default_value_t = 20)]
     rerank: usize,
+    /// How much the cross-encoder's score weighs against the first stage's in the re-ranked
+    /// candidates, from 0 to 1 (each scaled to [0, 1] over them; 1: its order alone).
+    #[arg(long, default_value_t = 1.0)]
+    rerank_weight: f32,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -69,6 +73,7 @@ pub fn run(args: ScreenArgs) -> Result<()> {
         let reranker = CrossEncoderReranker::from_checkpoint(dir, &jobfit::default_device())?;
         screener = screener.with_reranker(Arc::new(reranker));
         options.rerank = Some(args.rerank);
+        options.rerank_weight = args.rerank_weight;
     }
     let screening = screener.screen(&job, &resumes, &options)?;
     match args.format {
