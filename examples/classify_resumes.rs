@@ -5,6 +5,8 @@
 //! cargo run --release --example classify_resumes -- --subset 240 --epochs 1   # a quick run
 //! cargo run --release --example classify_resumes -- --linear-probe           # frozen encoder
 //! cargo run --release --example classify_resumes                             # full fine-tuning
+//! cargo run --release --example classify_resumes -- --epochs 8 --max-len 256 --batch-size 16 \
+//!     --lr 5e-5 --head-lr 5e-4 --class-weights --label-smoothing 0.1          # the best measured
 //! ```
 //!
 //! The validation set is a seeded, stratified part of the training file (20% by default).
@@ -54,6 +56,12 @@ struct Args {
     /// Peak learning rate of the head (default: the encoder's).
     #[arg(long)]
     head_lr: Option<f64>,
+    /// Weigh the loss by inverse class frequency (the categories are imbalanced).
+    #[arg(long)]
+    class_weights: bool,
+    /// Label smoothing of the cross-entropy, in [0, 1).
+    #[arg(long)]
+    label_smoothing: Option<f64>,
     /// Fraction of each category held out for validation.
     #[arg(long, default_value_t = 0.2)]
     valid_fraction: f64,
@@ -112,6 +120,10 @@ fn main() -> anyhow::Result<()> {
     config.head_learning_rate = args.head_lr;
     if let Some(strategy) = &args.long_text {
         config.long_text = strategy.parse()?;
+    }
+    config.class_weights = args.class_weights;
+    if let Some(smoothing) = args.label_smoothing {
+        config.label_smoothing = smoothing;
     }
     let existing = match (args.resume, args.overwrite) {
         (true, _) => ExistingRun::Resume,
