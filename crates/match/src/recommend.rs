@@ -152,8 +152,9 @@ pub struct RecommendOptions {
     /// Default: off.
     pub rerank: Option<usize>,
     /// How much the reranker's score weighs against the first stage's in the
-    /// re-ranked candidates, in `[0, 1]` (see [`rerank_hits`]). Default 1:
-    /// the reranker's order alone.
+    /// re-ranked candidates, in `[0, 1]`: below 1, each stage's scores are
+    /// min-max scaled over the candidates and blended as
+    /// `(1 - w) * first + w * reranker`. Default 1: the reranker's order alone.
     pub rerank_weight: f32,
     /// Compute matched and missing skills and the evidence pair. Default true.
     pub explain: bool,

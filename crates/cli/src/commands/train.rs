@@ -2,7 +2,7 @@
 //! into a classifier (fully, or as a linear probe), into a better sentence encoder for matching,
 //! or into a cross-encoder that re-ranks a matcher's top candidates.
 //!
-//! Both write a run directory (`best/`, `last/`, `metrics.jsonl`, `curves.svg`) and print one
+//! Each writes a run directory (`best/`, `last/`, `metrics.jsonl`, `curves.svg`) and prints one
 //! JSON summary on standard output.
 
 use std::collections::HashSet;
@@ -37,7 +37,7 @@ pub enum TrainCommand {
     Rerank(RerankArgs),
 }
 
-/// Settings shared by both subcommands.
+/// Settings shared by the subcommands.
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// The pretrained encoder: a Hugging Face model directory.
@@ -456,11 +456,11 @@ fn run_rerank(args: RerankArgs) -> Result<()> {
             ));
         }
     };
-    if let Some(path) = &args.save_groups {
-        groups.write_jsonl(path)?;
-    }
     if groups.is_empty() {
         return Err(TrainError::EmptyDataset.into());
+    }
+    if let Some(path) = &args.save_groups {
+        groups.write_jsonl(path)?;
     }
     let (train, valid) = match &args.valid_groups {
         Some(path) => (groups, RerankDataset::read_jsonl(path)?),
