@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::curves::CURVES_FILE;
 use crate::error::{Result, TrainError};
-use crate::log::METRICS_LOG_FILE;
+use crate::log::{METRICS_LOG_FILE, MetricsLog};
 use crate::optim::{TrainConfig, TrainOptimizer};
 
 /// The file that marks a directory as a run directory.
@@ -499,6 +499,41 @@ fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> jobfit_model::Re
         ModelError::InvalidArgument(format!("cannot serialize {}: {error}", path.display()))
     })?;
     write_atomic(path, &bytes)
+}
+
+/// What a training loop starts from: the trainer state and optimizer restored
+/// from `last/` when the run resumes, fresh ones otherwise, and the metrics
+/// log (appended to on resume).
+///
+/// # Errors
+///
+/// [`TrainError::Checkpoint`] when a resumed run was planned for another
+/// number of steps (other data or configuration), and I/O errors.
+pub(crate) fn start_or_resume(
+    run: &RunDir,
+    mut optimizer: TrainOptimizer,
+    kind: RunKind,
+    total_steps: usize,
+    patience: Option<usize>,
+) -> Result<(TrainerState, TrainOptimizer, MetricsLog)> {
+    if !run.is_resuming() {
+        let state = TrainerState::new(kind, total_steps, patience);
+        return Ok((state, optimizer, MetricsLog::create(run.metrics_log())?));
+    }
+    let state = TrainerState::load(&run.last())?;
+    if let Some(bytes) = read_optimizer_state(&run.last())? {
+        optimizer = optimizer.load_state_bytes(bytes, &run.last())?;
+    }
+    if state.total_steps != total_steps {
+        return Err(TrainError::Checkpoint {
+            path: run.last(),
+            message: format!(
+                "the run was planned for {} steps, but this data and configuration give {total_steps}: resume with the same data and configuration",
+                state.total_steps
+            ),
+        });
+    }
+    Ok((state, optimizer, MetricsLog::append(run.metrics_log())?))
 }
 
 #[cfg(test)]

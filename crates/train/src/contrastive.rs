@@ -28,7 +28,7 @@ use ndarray::Array2;
 
 use crate::checkpoint::{
     EvalOutcome, EvalRecord, ExistingRun, RunDir, RunKind, TrainerState, TrainingFiles,
-    read_optimizer_state, save_encoder_checkpoint,
+    save_encoder_checkpoint, start_or_resume,
 };
 use crate::classify::{
     Callback, StepRecord, TrainEvent, load_encoder, new_progress, step_seed, with_max_length,
@@ -229,21 +229,13 @@ pub fn train_matcher_with(
     let encoder = with_stable_ids(encoder).train();
     let batches_per_epoch = train.batches(config.batch_size, config.seed)?.len();
     let total_steps = config.total_steps(batches_per_epoch);
-    let mut optimizer = TrainOptimizer::new(&encoder, &config)?;
-    let state = if run.is_resuming() {
-        let state = TrainerState::load(&run.last())?;
-        if let Some(bytes) = read_optimizer_state(&run.last())? {
-            optimizer = optimizer.load_state_bytes(bytes, &run.last())?;
-        }
-        state
-    } else {
-        TrainerState::new(RunKind::Match, total_steps, config.early_stopping_patience)
-    };
-    let log = if run.is_resuming() {
-        MetricsLog::append(run.metrics_log())?
-    } else {
-        MetricsLog::create(run.metrics_log())?
-    };
+    let (state, optimizer, log) = start_or_resume(
+        &run,
+        TrainOptimizer::new(&encoder, &config)?,
+        RunKind::Match,
+        total_steps,
+        config.early_stopping_patience,
+    )?;
     let fit = MatchFit {
         schedule: config.schedule(total_steps),
         config,

@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{
     EvalOutcome, EvalRecord, ExistingRun, RunDir, RunKind, TrainerState, TrainingFiles,
-    read_optimizer_state, save_training_checkpoint,
+    save_training_checkpoint, start_or_resume,
 };
 use crate::classify::{
     Callback, StepRecord, TrainEvent, load_encoder, new_progress, step_seed, with_max_length,
@@ -482,30 +482,13 @@ pub fn train_reranker_with(
     let batches_per_epoch = train.len().div_ceil(config.batch_size);
     let total_steps = config.total_steps(batches_per_epoch);
     let model = with_stable_ids(model).train();
-    let mut optimizer = TrainOptimizer::new(&model, &config)?;
-    let state = if run.is_resuming() {
-        let state = TrainerState::load(&run.last())?;
-        if let Some(bytes) = read_optimizer_state(&run.last())? {
-            optimizer = optimizer.load_state_bytes(bytes, &run.last())?;
-        }
-        if state.total_steps != total_steps {
-            return Err(TrainError::Checkpoint {
-                path: run.last(),
-                message: format!(
-                    "the run was planned for {} steps, but this data and configuration give {total_steps}: resume with the same data and configuration",
-                    state.total_steps
-                ),
-            });
-        }
-        state
-    } else {
-        TrainerState::new(RunKind::Rerank, total_steps, config.early_stopping_patience)
-    };
-    let log = if run.is_resuming() {
-        MetricsLog::append(run.metrics_log())?
-    } else {
-        MetricsLog::create(run.metrics_log())?
-    };
+    let (state, optimizer, log) = start_or_resume(
+        &run,
+        TrainOptimizer::new(&model, &config)?,
+        RunKind::Rerank,
+        total_steps,
+        config.early_stopping_patience,
+    )?;
     let fit = RerankFit {
         schedule: config.schedule(total_steps),
         config,
