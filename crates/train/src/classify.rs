@@ -612,6 +612,72 @@ pub fn argmax_rows(logits: &Array2<f32>) -> Vec<usize> {
         .collect()
 }
 
+/// What one optimizer step counts: the mean loss of its batches, the
+/// examples they held (`started` is when the first began: the throughput),
+/// and the fractional epoch reached.
+pub(crate) struct StepWindow {
+    pub(crate) loss: f64,
+    pub(crate) examples: usize,
+    pub(crate) started: Instant,
+    pub(crate) epoch: f64,
+}
+
+/// The parts of a run that one optimizer step updates besides the model.
+pub(crate) struct StepParts<'a> {
+    pub(crate) config: &'a TrainConfig,
+    pub(crate) schedule: &'a LinearSchedule,
+    pub(crate) optimizer: &'a mut TrainOptimizer,
+    pub(crate) state: &'a mut TrainerState,
+    pub(crate) log: &'a mut MetricsLog,
+    /// When this process started the run, for the log's elapsed time.
+    pub(crate) run_started: Instant,
+}
+
+/// One optimizer step, shared by the fine-tuning loops: clips `grads` by
+/// their global norm (a non-finite norm stops the run with an error naming
+/// the step), updates `model` at the scheduled learning rate, counts the
+/// step and its loss in the trainer state, and logs it.
+pub(crate) fn optimizer_step<M: Module>(
+    model: &mut Option<M>,
+    grads: GradientsParams,
+    window: StepWindow,
+    parts: StepParts<'_>,
+) -> Result<StepRecord> {
+    let current = model.take().expect("the model is present between steps");
+    let (grads, norm) = clip_grad_norm(&current, grads, parts.config.max_grad_norm);
+    if !norm.is_finite() {
+        *model = Some(current);
+        return Err(TrainError::NonFinite {
+            step: parts.state.global_step + 1,
+            loss: norm,
+        });
+    }
+    let lr = parts.schedule.lr(parts.state.global_step);
+    *model = Some(parts.optimizer.step(lr, current, grads));
+    parts.state.global_step += 1;
+    parts.state.pending_loss.0 += window.loss;
+    parts.state.pending_loss.1 += 1;
+    let record = StepRecord {
+        step: parts.state.global_step,
+        epoch: window.epoch,
+        loss: window.loss,
+        lr,
+        grad_norm: norm,
+        texts_per_second: window.examples as f64 / window.started.elapsed().as_secs_f64().max(1e-9),
+    };
+    let mut event = LogEvent::step(
+        record.step,
+        record.epoch,
+        record.loss,
+        lr,
+        record.texts_per_second,
+    )
+    .with_elapsed_s(parts.run_started.elapsed().as_secs_f64());
+    event.val.insert("grad_norm".into(), norm);
+    parts.log.write(&event)?;
+    Ok(record)
+}
+
 /// A progress bar, hidden unless asked for (and standard error is a terminal).
 pub(crate) fn new_progress(show: bool, total: usize, label: &str) -> Progress {
     if show {
@@ -729,13 +795,23 @@ impl Fit<'_> {
                 let step_loss = window.0 / window.1.max(1) as f64;
                 let examples = window.1;
                 window = (0.0, 0);
-                let record = self.apply_step(
+                let record = optimizer_step(
+                    &mut self.model,
                     grads,
-                    step_loss,
-                    examples,
-                    step_started,
-                    index,
-                    batches_per_epoch,
+                    StepWindow {
+                        loss: step_loss,
+                        examples,
+                        started: step_started,
+                        epoch: epoch as f64 + (index + 1) as f64 / batches_per_epoch as f64,
+                    },
+                    StepParts {
+                        config: &self.config,
+                        schedule: &self.schedule,
+                        optimizer: &mut self.optimizer,
+                        state: &mut self.state,
+                        log: &mut self.log,
+                        run_started: self.started,
+                    },
                 )?;
                 self.state.batches_done = index + 1;
                 progress.update(
@@ -828,47 +904,6 @@ impl Fit<'_> {
         }
         let grads = GradientsParams::from_grads(loss.backward(), self.model());
         Ok((value, grads))
-    }
-
-    /// Clips, updates, logs: one optimizer step.
-    fn apply_step(
-        &mut self,
-        grads: GradientsParams,
-        loss: f64,
-        examples: usize,
-        started: Instant,
-        batch_index: usize,
-        batches_per_epoch: usize,
-    ) -> Result<StepRecord> {
-        let (grads, norm) = clip_grad_norm(self.model(), grads, self.config.max_grad_norm);
-        if !norm.is_finite() {
-            return Err(TrainError::NonFinite {
-                step: self.state.global_step + 1,
-                loss: norm,
-            });
-        }
-        let lr = self.schedule.lr(self.state.global_step);
-        if let Some(model) = self.model.take() {
-            self.model = Some(self.optimizer.step(lr, model, grads));
-        }
-        self.state.global_step += 1;
-        self.state.pending_loss.0 += loss;
-        self.state.pending_loss.1 += 1;
-        let seconds = started.elapsed().as_secs_f64().max(1e-9);
-        let record = StepRecord {
-            step: self.state.global_step,
-            epoch: self.state.epoch as f64 + (batch_index + 1) as f64 / batches_per_epoch as f64,
-            loss,
-            lr,
-            grad_norm: norm,
-            texts_per_second: examples as f64 / seconds,
-        };
-        let mut event =
-            LogEvent::step(record.step, record.epoch, loss, lr, record.texts_per_second)
-                .with_elapsed_s(self.started.elapsed().as_secs_f64());
-        event.val.insert("grad_norm".into(), norm);
-        self.log.write(&event)?;
-        Ok(record)
     }
 
     /// Validates, updates early stopping, writes `best/` and `last/`.

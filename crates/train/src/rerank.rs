@@ -39,15 +39,14 @@ use crate::checkpoint::{
     save_training_checkpoint, start_or_resume,
 };
 use crate::classify::{
-    Callback, StepRecord, TrainEvent, load_encoder, new_progress, step_seed, with_max_length,
-    write_run_curves,
+    Callback, StepParts, StepWindow, TrainEvent, load_encoder, new_progress, optimizer_step,
+    step_seed, with_max_length, write_run_curves,
 };
 use crate::dataset::{HeldOut, SeededRng};
 use crate::error::{Result, TrainError};
 use crate::log::{EventKind, LogEvent, MetricsLog};
 use crate::optim::{
-    GradAccumulator, LinearSchedule, TrainConfig, TrainOptimizer, clip_grad_norm, setter,
-    with_stable_ids,
+    GradAccumulator, LinearSchedule, TrainConfig, TrainOptimizer, setter, with_stable_ids,
 };
 use crate::progress::Progress;
 
@@ -592,39 +591,33 @@ impl RerankFit<'_> {
                 let grads = accumulator
                     .finish(self.model())
                     .expect("gradients were added");
-                let (grads, norm) = clip_grad_norm(self.model(), grads, self.config.max_grad_norm);
-                if !norm.is_finite() {
-                    return Err(TrainError::NonFinite {
-                        step: self.state.global_step + 1,
-                        loss: norm,
-                    });
-                }
-                let lr = self.schedule.lr(self.state.global_step);
-                if let Some(model) = self.model.take() {
-                    self.model = Some(self.optimizer.step(lr, model, grads));
-                }
-                self.state.global_step += 1;
+                let record = optimizer_step(
+                    &mut self.model,
+                    grads,
+                    StepWindow {
+                        loss: window.0 / window.1.max(1) as f64,
+                        // Pairs scored: each group is a positive and its negatives.
+                        examples: window.1 * (1 + self.negatives),
+                        started: step_started,
+                        epoch: epoch as f64 + (index + 1) as f64 / self.batches_per_epoch as f64,
+                    },
+                    StepParts {
+                        config: &self.config,
+                        schedule: &self.schedule,
+                        optimizer: &mut self.optimizer,
+                        state: &mut self.state,
+                        log: &mut self.log,
+                        run_started: self.started,
+                    },
+                )?;
                 self.state.batches_done = index + 1;
-                let loss = window.0 / window.1.max(1) as f64;
-                self.state.pending_loss.0 += loss;
-                self.state.pending_loss.1 += 1;
-                // Pairs scored per second: each group is a positive and its negatives.
-                let pairs = window.1 * (1 + self.negatives);
-                let record = StepRecord {
-                    step: self.state.global_step,
-                    epoch: epoch as f64 + (index + 1) as f64 / self.batches_per_epoch as f64,
-                    loss,
-                    lr,
-                    grad_norm: norm,
-                    texts_per_second: pairs as f64 / step_started.elapsed().as_secs_f64().max(1e-9),
-                };
                 window = (0.0, 0);
-                let mut event =
-                    LogEvent::step(record.step, record.epoch, loss, lr, record.texts_per_second)
-                        .with_elapsed_s(self.started.elapsed().as_secs_f64());
-                event.val.insert("grad_norm".into(), norm);
-                self.log.write(&event)?;
-                progress.update(record.step as u64, loss, lr, record.texts_per_second);
+                progress.update(
+                    record.step as u64,
+                    record.loss,
+                    record.lr,
+                    record.texts_per_second,
+                );
                 if self.emit(&TrainEvent::Step(&record)).is_break() {
                     interrupted = true;
                     break 'epochs;
