@@ -30,8 +30,9 @@ pub enum LocationFilter {
 /// - **metadata**: each `key = value` must equal the job's metadata value,
 ///   ignoring case and surrounding spaces; a job without the key fails it.
 ///
-/// A filter on a field that no job of the catalog has is refused by
-/// [`JobFilter::check`] (it would silently return nothing).
+/// A filter on a field that no job of the catalog has is refused when a
+/// [`Matcher`](crate::Matcher) recommends with it (it would silently return
+/// nothing).
 ///
 /// ```
 /// use jobfit_match::{JobFilter, LocationFilter};

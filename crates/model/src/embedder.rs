@@ -53,7 +53,8 @@ pub struct Pretrained {
     pub model: BertModel,
     /// Its configuration.
     pub config: BertConfig,
-    /// The tokenizer (default maximum length; see [`Pretrained::max_length`]).
+    /// The tokenizer, truncating at sentence-transformers' `max_seq_length`
+    /// when the directory gives one, capped by the model's position limit.
     pub tokenizer: TextTokenizer,
     /// The files found in the directory and sentence-transformers' settings.
     pub files: ModelFiles,

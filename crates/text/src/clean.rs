@@ -66,8 +66,9 @@ pub enum CleanError {
     },
 }
 
-/// Cleans job postings and resumes; see the [module documentation](self) for
-/// the steps.
+/// Cleans job postings and resumes: HTML to text, mojibake repair,
+/// invisible characters, Unicode NFKC and whitespace, each step switched by
+/// its `with_*` method.
 ///
 /// Build one with [`Cleaner::builder`], or take [`Cleaner::default`] (every
 /// step on, no lower-casing). A `Cleaner` is cheap to clone and can be shared

@@ -155,7 +155,8 @@ fn agreements(a: &[u64], b: &[u64]) -> usize {
     a.iter().zip(b).filter(|(x, y)| x == y).count()
 }
 
-/// Finds exact and near-duplicate texts; see the [module documentation](self).
+/// Finds exact duplicates (equal normalized token streams) and near
+/// duplicates (MinHash over word shingles with LSH banding).
 ///
 /// Deterministic: the MinHash permutations come from a fixed seed, so the same
 /// texts give the same groups on every run and machine.

@@ -301,7 +301,10 @@ impl SkillGazetteer {
         Self::build(entries.into_iter().collect(), None)
     }
 
-    /// Reads a gazetteer in the TSV format described in the [module docs](self).
+    /// Reads a gazetteer in the TSV format of the bundled `data/skills.tsv`:
+    /// one skill per line, up to four tab-separated columns (name, aliases,
+    /// case-sensitive forms, sources), lists inside a column separated by `|`;
+    /// blank lines and lines starting with `#` are skipped.
     ///
     /// # Errors
     ///
