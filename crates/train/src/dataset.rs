@@ -74,6 +74,19 @@ impl SeededRng {
             items.swap(i, j);
         }
     }
+
+    /// `n` distinct indices of `0..len` chosen uniformly, in increasing order
+    /// (the first `n` of a shuffle, sorted): a seeded subset that keeps the
+    /// original order. All of `0..len` when `n >= len`, without drawing.
+    pub fn sample_indices(&mut self, len: usize, n: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..len).collect();
+        if n < len {
+            self.shuffle(&mut order);
+            order.truncate(n);
+            order.sort_unstable();
+        }
+        order
+    }
 }
 
 /// SplitMix64's output function: a bijective mix of 64 bits.

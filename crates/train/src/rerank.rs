@@ -195,15 +195,9 @@ impl RerankDataset {
     /// The first `n` groups of a seeded shuffle (all of them when `n` is
     /// at least the length), in their original order.
     pub fn sample(&self, n: usize, seed: u64) -> Self {
-        if n >= self.groups.len() {
-            return self.clone();
-        }
-        let mut order: Vec<usize> = (0..self.groups.len()).collect();
-        SeededRng::new(seed).shuffle(&mut order);
-        order.truncate(n);
-        order.sort_unstable();
+        let keep = SeededRng::new(seed).sample_indices(self.groups.len(), n);
         Self {
-            groups: order.iter().map(|&i| self.groups[i].clone()).collect(),
+            groups: keep.iter().map(|&i| self.groups[i].clone()).collect(),
         }
     }
 }

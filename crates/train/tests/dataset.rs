@@ -51,6 +51,21 @@ fn seeded_rng_matches_the_splitmix64_reference() {
 }
 
 #[test]
+fn sample_indices_are_the_sorted_head_of_a_shuffle() {
+    let picked = SeededRng::new(11).sample_indices(50, 7);
+    let mut order: Vec<usize> = (0..50).collect();
+    SeededRng::new(11).shuffle(&mut order);
+    let mut head = order[..7].to_vec();
+    head.sort_unstable();
+    assert_eq!(picked, head);
+    assert!(picked.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(SeededRng::new(11).sample_indices(50, 7), picked);
+    assert_eq!(SeededRng::new(3).sample_indices(4, 9), [0, 1, 2, 3]);
+    assert_eq!(SeededRng::new(3).sample_indices(4, 4), [0, 1, 2, 3]);
+    assert!(SeededRng::new(3).sample_indices(4, 0).is_empty());
+}
+
+#[test]
 fn reads_csv_with_chosen_columns() {
     let data = resumes();
     assert_eq!(data.len(), 8);

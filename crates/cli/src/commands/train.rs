@@ -389,11 +389,8 @@ fn run_match(args: MatchArgs) -> Result<()> {
         .collect();
     let train = match args.max_pairs {
         Some(n) if n < train.len() => {
-            let mut order: Vec<usize> = (0..train.len()).collect();
-            jobfit::train::SeededRng::new(config.seed).shuffle(&mut order);
-            order.truncate(n);
-            order.sort_unstable();
-            PairDataset::new(order.iter().map(|&i| train.pairs()[i].clone()).collect())
+            let keep = jobfit::train::SeededRng::new(config.seed).sample_indices(train.len(), n);
+            PairDataset::new(keep.iter().map(|&i| train.pairs()[i].clone()).collect())
         }
         _ => train,
     };
@@ -516,11 +513,8 @@ fn mine_groups(
     if let Some(n) = args.max_groups
         && n < queries.len()
     {
-        let mut order: Vec<usize> = (0..queries.len()).collect();
-        jobfit::train::SeededRng::new(seed).shuffle(&mut order);
-        order.truncate(n);
-        order.sort_unstable();
-        queries = order.iter().map(|&i| queries[i].clone()).collect();
+        let keep = jobfit::train::SeededRng::new(seed).sample_indices(queries.len(), n);
+        queries = keep.iter().map(|&i| queries[i].clone()).collect();
     }
     let first_stage = args.first_stage.as_ref().unwrap_or(&args.common.model);
     let embedder = Arc::new(crate::commands::index::load_embedder(
