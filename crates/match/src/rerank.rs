@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use burn::prelude::*;
-use jobfit_model::{BertInput, EncoderWithHead, PairScoringHead, load_checkpoint};
+use jobfit_model::{EncoderWithHead, PairScoringHead, load_checkpoint};
 use jobfit_text::TextTokenizer;
 
 use crate::error::{MatchError, Result};
@@ -101,30 +101,9 @@ impl CrossEncoderReranker {
 
 impl Reranker for CrossEncoderReranker {
     fn score_pairs(&self, pairs: &[MatchPair<'_>]) -> Result<Vec<f32>> {
-        let mut scores = Vec::with_capacity(pairs.len());
-        for batch in pairs.chunks(self.batch_size) {
-            let texts: Vec<(&str, &str)> =
-                batch.iter().map(|pair| (pair.job, pair.resume)).collect();
-            let encoded = self.tokenizer.encode_pair_batch(&texts)?;
-            let logits = self
-                .model
-                .forward(BertInput::from_batch(&encoded, &self.device));
-            let values = logits
-                .into_data()
-                .convert::<f32>()
-                .try_into_vec::<f32>()
-                .map_err(|error| {
-                    MatchError::Backend(format!("cannot read reranker scores: {error:?}"))
-                })?;
-            if values.len() != batch.len() {
-                return Err(MatchError::Backend(format!(
-                    "the reranker returned {} scores for {} pairs",
-                    values.len(),
-                    batch.len()
-                )));
-            }
-            scores.extend(values);
-        }
-        Ok(scores)
+        let texts: Vec<(&str, &str)> = pairs.iter().map(|pair| (pair.job, pair.resume)).collect();
+        Ok(self
+            .model
+            .score_pairs(&self.tokenizer, &texts, self.batch_size, &self.device)?)
     }
 }

@@ -273,6 +273,51 @@ impl SavedHead for PairScoringHead {
     }
 }
 
+impl EncoderWithHead<PairScoringHead> {
+    /// Scores `(first, second)` text pairs, one logit each and in order,
+    /// `batch_size` pairs per forward pass; `tokenizer` reads each pair as
+    /// `[CLS] first [SEP] second [SEP]` (a cross-encoder: `first` is the job).
+    ///
+    /// # Errors
+    ///
+    /// Tokenizer errors, and [`ModelError::InvalidArgument`] for a batch
+    /// size of 0 or scores that cannot be read back.
+    pub fn score_pairs(
+        &self,
+        tokenizer: &jobfit_text::TextTokenizer,
+        pairs: &[(&str, &str)],
+        batch_size: usize,
+        device: &Device,
+    ) -> Result<Vec<f32>> {
+        if batch_size == 0 {
+            return Err(ModelError::InvalidArgument(
+                "score at least one pair per pass".into(),
+            ));
+        }
+        let mut scores = Vec::with_capacity(pairs.len());
+        for batch in pairs.chunks(batch_size) {
+            let encoded = tokenizer.encode_pair_batch(batch)?;
+            let values = self
+                .forward(BertInput::from_batch(&encoded, device))
+                .into_data()
+                .convert::<f32>()
+                .try_into_vec::<f32>()
+                .map_err(|error| {
+                    ModelError::InvalidArgument(format!("cannot read pair scores: {error:?}"))
+                })?;
+            if values.len() != batch.len() {
+                return Err(ModelError::InvalidArgument(format!(
+                    "the pair scorer returned {} scores for {} pairs",
+                    values.len(),
+                    batch.len()
+                )));
+            }
+            scores.extend(values);
+        }
+        Ok(scores)
+    }
+}
+
 /// Configuration of an [`EmbeddingHead`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmbeddingHeadConfig {

@@ -319,26 +319,6 @@ pub struct RerankOutcome {
 
 type PairModel = EncoderWithHead<PairScoringHead>;
 
-/// Scores (job, query) pairs with a pair-scoring model, `batch_size` pairs
-/// per forward pass.
-fn score_pairs(
-    model: &PairModel,
-    tokenizer: &TextTokenizer,
-    pairs: &[(&str, &str)],
-    batch_size: usize,
-    device: &Device,
-) -> Result<Vec<f32>> {
-    let mut scores = Vec::with_capacity(pairs.len());
-    for batch in pairs.chunks(batch_size.max(1)) {
-        let encoded = tokenizer
-            .encode_pair_batch(batch)
-            .map_err(jobfit_model::ModelError::from)?;
-        let logits = model.forward(BertInput::from_batch(&encoded, device));
-        scores.extend(crate::classify::to_vec(logits)?);
-    }
-    Ok(scores)
-}
-
 /// Ranks each group's positive among all its negatives with `model`.
 ///
 /// # Errors
@@ -363,13 +343,7 @@ pub fn evaluate_reranker(
                 .map(|n| (n.as_str(), group.query.as_str())),
         );
     }
-    let scores = score_pairs(
-        model,
-        tokenizer,
-        &pairs,
-        crate::classify::EVAL_BATCH_SIZE,
-        device,
-    )?;
+    let scores = model.score_pairs(tokenizer, &pairs, crate::classify::EVAL_BATCH_SIZE, device)?;
     let (mut reciprocal, mut first) = (0.0, 0usize);
     let mut at = 0;
     for group in groups.groups() {
