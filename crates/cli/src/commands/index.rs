@@ -125,6 +125,25 @@ pub(crate) fn load_embedder(
     Ok(TextEmbedder::from_dir_with(&dir, options, &device)?)
 }
 
+/// The index a query set is ranked against: the catalog's `fields`, with the
+/// job names embedded when `name_weight` uses them; kept in `cache` when
+/// given and reused while the catalog, fields and model stay the same.
+pub(crate) fn evaluation_index(
+    catalog: Catalog,
+    embedder: &TextEmbedder,
+    fields: JobFields,
+    name_weight: f32,
+    cache: Option<&Path>,
+) -> Result<JobIndex> {
+    let options = IndexOptions::default()
+        .with_fields(fields)
+        .with_names(name_weight > 0.0);
+    Ok(match cache {
+        Some(dir) => JobIndex::load_or_build(dir, &catalog, embedder, &options)?.0,
+        None => JobIndex::build(catalog, embedder, &options)?,
+    })
+}
+
 /// Reads a catalog: CSV for `.csv` (with an optional column mapping), JSON
 /// lines otherwise.
 pub(crate) fn load_catalog(path: &Path, columns: Option<&str>) -> Result<Catalog> {

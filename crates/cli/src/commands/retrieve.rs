@@ -8,13 +8,10 @@ use std::time::Instant;
 
 use clap::Args;
 use jobfit::matching::eval::{rankings, read_queries, unknown_relevant};
-use jobfit::matching::{
-    CrossEncoderReranker, IndexOptions, JobFields, JobIndex, Matcher, ProgressMode,
-    RecommendOptions,
-};
+use jobfit::matching::{CrossEncoderReranker, JobFields, Matcher, ProgressMode, RecommendOptions};
 use jobfit::train::{RetrievalEvaluator, RetrievalReport};
 
-use crate::commands::index::{load_catalog, load_embedder, parse_engine};
+use crate::commands::index::{evaluation_index, load_catalog, load_embedder, parse_engine};
 use crate::commands::recommend::parse_hybrid;
 use crate::error::{CliError, Result};
 
@@ -111,13 +108,13 @@ pub fn run(args: RetrieveArgs) -> Result<()> {
         options.short_query_words = words;
     }
     options.validate()?;
-    let index_options = IndexOptions::default()
-        .with_fields(fields)
-        .with_names(options.name_weight > 0.0);
-    let index = match &args.index_cache {
-        Some(dir) => JobIndex::load_or_build(dir, &catalog, &embedder, &index_options)?.0,
-        None => JobIndex::build(catalog, &embedder, &index_options)?,
-    };
+    let index = evaluation_index(
+        catalog,
+        &embedder,
+        fields,
+        options.name_weight,
+        args.index_cache.as_deref(),
+    )?;
     let indexed = started.elapsed().as_secs_f64();
     let docs = index.len();
     let mut matcher = Matcher::new(index, Arc::clone(&embedder))?;

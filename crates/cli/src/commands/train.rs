@@ -11,9 +11,7 @@ use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use jobfit::matching::eval::{rankings, read_queries};
-use jobfit::matching::{
-    IndexOptions, JobFields, JobIndex, Matcher, ProgressMode, RecommendOptions,
-};
+use jobfit::matching::{JobFields, Matcher, ProgressMode, RecommendOptions};
 use jobfit::text::ReadOptions;
 use jobfit::train::{
     ClassifyOptions, ClassifyOutcome, DEFAULT_RERANK_NEGATIVES, EvalRecord, ExistingRun, HeldOut,
@@ -527,14 +525,14 @@ fn mine_groups(
     let fields: JobFields = args.catalog_fields.parse()?;
     // The recommender's default scoring: the candidates the reranker will see.
     let options = RecommendOptions::default();
-    let index_options = IndexOptions::default()
-        .with_fields(fields.clone())
-        .with_names(options.name_weight > 0.0);
-    let index = match &args.index_cache {
-        Some(dir) => JobIndex::load_or_build(dir, &catalog, &embedder, &index_options)?.0,
-        None => JobIndex::build(catalog, &embedder, &index_options)?,
-    };
-    let texts = index.catalog().texts(&fields);
+    let index = crate::commands::index::evaluation_index(
+        catalog,
+        &embedder,
+        fields,
+        options.name_weight,
+        args.index_cache.as_deref(),
+    )?;
+    let texts = index.catalog().texts(index.fields());
     let matcher = Matcher::new(index, embedder)?;
     let ranked = rankings(
         &matcher,
