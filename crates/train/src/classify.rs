@@ -755,7 +755,7 @@ enum Stop {
 
 impl Fit<'_> {
     fn model(&self) -> &EncoderWithHead<ClassificationHead> {
-        // The model is taken out only inside `apply_step`, which puts it back.
+        // The model is taken out only inside `optimizer_step`, which puts it back.
         self.model
             .as_ref()
             .expect("the model is present between steps")
@@ -1058,7 +1058,9 @@ impl Fit<'_> {
     }
 }
 
-enum EvalFlow {
+/// What an evaluation tells a training loop: go on, stop (early stopping
+/// ran out of patience), or stop because a callback interrupted the run.
+pub(crate) enum EvalFlow {
     Continue,
     Early,
     Interrupted,

@@ -31,8 +31,8 @@ use crate::checkpoint::{
     save_encoder_checkpoint, start_or_resume,
 };
 use crate::classify::{
-    Callback, StepParts, StepWindow, TrainEvent, load_encoder, new_progress, optimizer_step,
-    step_seed, with_max_length, write_run_curves,
+    Callback, EvalFlow, StepParts, StepWindow, TrainEvent, load_encoder, new_progress,
+    optimizer_step, step_seed, with_max_length, write_run_curves,
 };
 use crate::dataset::{PairDataset, RetrievalTask};
 use crate::error::{Result, TrainError};
@@ -286,12 +286,6 @@ struct MatchFit<'a> {
     best: Option<RetrievalReport>,
 }
 
-enum Flow {
-    Continue,
-    Stop,
-    Interrupted,
-}
-
 impl MatchFit<'_> {
     fn encoder(&self) -> &BertModel {
         // Taken out only inside the optimizer step, which puts it back.
@@ -313,9 +307,9 @@ impl MatchFit<'_> {
         if self.state.history.is_empty() {
             // The zero-shot baseline, which is also the first best.
             match self.evaluate(valid, &progress)? {
-                Flow::Continue => {}
-                Flow::Stop => self.state.finished = true,
-                Flow::Interrupted => interrupted = true,
+                EvalFlow::Continue => {}
+                EvalFlow::Early => self.state.finished = true,
+                EvalFlow::Interrupted => interrupted = true,
             }
         }
         self.baseline = self.report_of(0);
@@ -380,9 +374,9 @@ impl MatchFit<'_> {
                     && self.state.global_step.is_multiple_of(every)
                 {
                     match self.evaluate(valid, &progress)? {
-                        Flow::Continue => {}
-                        Flow::Stop => break 'epochs,
-                        Flow::Interrupted => {
+                        EvalFlow::Continue => {}
+                        EvalFlow::Early => break 'epochs,
+                        EvalFlow::Interrupted => {
                             interrupted = true;
                             break 'epochs;
                         }
@@ -398,9 +392,9 @@ impl MatchFit<'_> {
                 .is_some_and(|r| r.step == self.state.global_step);
             if !evaluated_here {
                 match self.evaluate(valid, &progress)? {
-                    Flow::Continue => {}
-                    Flow::Stop => break,
-                    Flow::Interrupted => {
+                    EvalFlow::Continue => {}
+                    EvalFlow::Early => break,
+                    EvalFlow::Interrupted => {
                         interrupted = true;
                         break;
                     }
@@ -506,7 +500,7 @@ impl MatchFit<'_> {
         )?)
     }
 
-    fn evaluate(&mut self, valid: &RetrievalTask, progress: &Progress) -> Result<Flow> {
+    fn evaluate(&mut self, valid: &RetrievalTask, progress: &Progress) -> Result<EvalFlow> {
         progress.update_message(self.state.global_step as u64, "evaluating retrieval");
         let report = evaluate_retrieval(&self.embedder()?, valid, &MATCH_KS)?;
         let metric = report
@@ -573,12 +567,12 @@ impl MatchFit<'_> {
         self.save_last()?;
         write_run_curves(&self.run, MATCH_METRIC);
         if self.emit(&TrainEvent::Eval(&record)).is_break() {
-            return Ok(Flow::Interrupted);
+            return Ok(EvalFlow::Interrupted);
         }
         Ok(if outcome == EvalOutcome::Stop {
-            Flow::Stop
+            EvalFlow::Early
         } else {
-            Flow::Continue
+            EvalFlow::Continue
         })
     }
 

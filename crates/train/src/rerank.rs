@@ -39,8 +39,8 @@ use crate::checkpoint::{
     save_training_checkpoint, start_or_resume,
 };
 use crate::classify::{
-    Callback, StepParts, StepWindow, TrainEvent, load_encoder, new_progress, optimizer_step,
-    step_seed, with_max_length, write_run_curves,
+    Callback, EvalFlow, StepParts, StepWindow, TrainEvent, load_encoder, new_progress,
+    optimizer_step, step_seed, with_max_length, write_run_curves,
 };
 use crate::dataset::{HeldOut, SeededRng};
 use crate::error::{Result, TrainError};
@@ -501,12 +501,6 @@ struct RerankFit<'a> {
     best: Option<RerankReport>,
 }
 
-enum Flow {
-    Continue,
-    Stop,
-    Interrupted,
-}
-
 impl RerankFit<'_> {
     fn model(&self) -> &PairModel {
         // Taken out only inside the optimizer step, which puts it back.
@@ -594,9 +588,9 @@ impl RerankFit<'_> {
                     && self.state.global_step.is_multiple_of(every)
                 {
                     match self.evaluate(valid, &progress)? {
-                        Flow::Continue => {}
-                        Flow::Stop => break 'epochs,
-                        Flow::Interrupted => {
+                        EvalFlow::Continue => {}
+                        EvalFlow::Early => break 'epochs,
+                        EvalFlow::Interrupted => {
                             interrupted = true;
                             break 'epochs;
                         }
@@ -612,9 +606,9 @@ impl RerankFit<'_> {
                 .is_some_and(|r| r.step == self.state.global_step);
             if !evaluated_here {
                 match self.evaluate(valid, &progress)? {
-                    Flow::Continue => {}
-                    Flow::Stop => break,
-                    Flow::Interrupted => {
+                    EvalFlow::Continue => {}
+                    EvalFlow::Early => break,
+                    EvalFlow::Interrupted => {
                         interrupted = true;
                         break;
                     }
@@ -682,7 +676,7 @@ impl RerankFit<'_> {
         ))
     }
 
-    fn evaluate(&mut self, valid: &RerankDataset, progress: &Progress) -> Result<Flow> {
+    fn evaluate(&mut self, valid: &RerankDataset, progress: &Progress) -> Result<EvalFlow> {
         progress.update_message(self.state.global_step as u64, "ranking held-out groups");
         let report =
             evaluate_reranker(&self.model().valid(), &self.tokenizer, valid, &self.device)?;
@@ -743,12 +737,12 @@ impl RerankFit<'_> {
         self.save_last()?;
         write_run_curves(&self.run, RERANK_METRIC);
         if self.emit(&TrainEvent::Eval(&record)).is_break() {
-            return Ok(Flow::Interrupted);
+            return Ok(EvalFlow::Interrupted);
         }
         Ok(if outcome == EvalOutcome::Stop {
-            Flow::Stop
+            EvalFlow::Early
         } else {
-            Flow::Continue
+            EvalFlow::Continue
         })
     }
 
