@@ -26,10 +26,15 @@ Files written (counts are checked below):
   the alternate titles that are not held out).
 - onet-catalog-short.jsonl: the same occupations with the O*NET description alone and no skills, so that the
   indexed text is "title + description" (the aliases are kept; `--name-weight 0` leaves them out of the scores).
+- onet-catalog-plain.jsonl: the short catalog without aliases: title + description, and the title as the only
+  name (a catalog built from the O*NET occupation file alone).
 - onet-titles.queries.jsonl: held-out O*NET alternate titles -> the occupations that list them (all of them when
   several do), one query per distinct key, in the order the file first lists them.
 - onet-titles.small.queries.jsonl: the held-out titles whose hash is divisible by 40 (a fixed subset of about
   1,000, for quick runs).
+- onet-titles.sources-01-02.queries.jsonl: the held-out titles that O*NET lists with source 01 or 02 (column
+  Source(s) of Alternate Titles.txt), about 500. Most held-out titles come from the other sources and are
+  rarer variants; on these the zero-shot model scores about as on reported job titles (eval/README.md).
 - onet-titles.train.queries.jsonl: the other alternate titles as queries, in the same form (to train a reranker
   on: its negatives are mined from a first-stage ranking).
 - onet-titles.train-pairs.jsonl: the other alternate titles as pairs {"anchor": alternate title,
@@ -49,6 +54,9 @@ Files written (counts are checked below):
   alone as the positive (name-to-name training: short texts, several times faster to train on).
 - titles-mix.title-pairs.jsonl: esco-titles.title-pairs.jsonl with 12,000 seeded samples of each of the two
   title-pair files above, shuffled: the second training stage of the title model (eval/README.md).
+- titles-desc-mix.train-pairs.jsonl: 20,000 seeded samples of onet-titles.train-pairs.jsonl, 8,000 of
+  onet-titles.title-pairs.jsonl and 4,000 of esco-alt-labels.title-pairs.jsonl, shuffled: a further stage of the
+  title model that also learns the occupations' indexed text (eval/README.md).
 - resumes.queries.jsonl: held-out LiveCareer resumes (id hash divisible by 5) -> the O*NET codes of their
   category (eval/livecareer-onet-map.tsv); resumes-all.queries.jsonl: all of them.
 - manifest.json: the line count and SHA-256 of every file above.
@@ -71,9 +79,11 @@ from heldout import HOLD_OUT, fnv1a64, title_key
 
 REPO = Path(__file__).resolve().parent.parent
 ONET_SMALL = 40  # a multiple of HOLD_OUT, so the small set is part of the held-out one
+REPORTED_SOURCES = {"01", "02"}  # Source(s) codes of onet-titles.sources-01-02.queries.jsonl
 ESCO_SMALL = 15
 ESCO_SOURCE = "ESCO v1.0.8"
 MIX_SAMPLE = 12_000
+DESC_MIX = (20_000, 8_000, 4_000)  # O*NET description pairs, O*NET title pairs, ESCO title pairs
 
 
 def read_tsv(path: Path) -> list[dict[str, str]]:
@@ -124,6 +134,7 @@ def onet_sets(onet: Path, catalog: list[dict]) -> dict[str, list[dict]]:
 
     spelling: dict[str, str] = {}  # key -> first spelling
     relevant: dict[str, list[str]] = {}  # key -> codes in first-seen order
+    sources: dict[str, set[str]] = {}  # key -> the codes of its Source(s) column, over all its rows
     for row in read_tsv(onet / "Alternate Titles.txt"):
         title, code = " ".join(row["Alternate Title"].split()), row["O*NET-SOC Code"]
         key = title_key(row["Alternate Title"])
@@ -132,16 +143,19 @@ def onet_sets(onet: Path, catalog: list[dict]) -> dict[str, list[dict]]:
         assert code in codes, f"alternate title {title!r} names {code}, which the catalog lacks"
         spelling.setdefault(key, title)
         relevant.setdefault(key, [])
+        sources.setdefault(key, set()).update(s.strip() for s in row["Source(s)"].split(",") if s.strip())
         if code not in relevant[key]:
             relevant[key].append(code)
 
-    queries, small, pairs, title_pairs, train_queries = [], [], [], [], []
+    queries, small, sourced, pairs, title_pairs, train_queries = [], [], [], [], [], []
     for key, title in spelling.items():
         h = fnv1a64(key)
         if h % HOLD_OUT == 0:
             queries.append({"query": title, "relevant": relevant[key]})
             if h % ONET_SMALL == 0:
                 small.append(queries[-1])
+            if sources[key] & REPORTED_SOURCES:
+                sourced.append(queries[-1])
         else:
             train_queries.append({"query": title, "relevant": relevant[key]})
             for code in relevant[key]:
@@ -154,8 +168,10 @@ def onet_sets(onet: Path, catalog: list[dict]) -> dict[str, list[dict]]:
     return {
         "onet-catalog.jsonl": catalog,
         "onet-catalog-short.jsonl": short,
+        "onet-catalog-plain.jsonl": [{k: v for k, v in job.items() if k != "aliases"} for job in short],
         "onet-titles.queries.jsonl": queries,
         "onet-titles.small.queries.jsonl": small,
+        "onet-titles.sources-01-02.queries.jsonl": sourced,
         "onet-titles.train-pairs.jsonl": pairs,
         "onet-titles.title-pairs.jsonl": title_pairs,
         "onet-titles.train.queries.jsonl": train_queries,
@@ -240,6 +256,17 @@ def title_mix(files: dict[str, list[dict]]) -> list[dict]:
     return mix
 
 
+def desc_mix(files: dict[str, list[dict]]) -> list[dict]:
+    """The third-stage training pairs of the O*NET title model (eval/README.md): DESC_MIX seeded samples of the
+    O*NET description pairs, which teach the indexed text, with title pairs of both taxonomies, shuffled."""
+    rng = random.Random(7)
+    mix = rng.sample(files["onet-titles.train-pairs.jsonl"], DESC_MIX[0])
+    mix += rng.sample(files["onet-titles.title-pairs.jsonl"], DESC_MIX[1])
+    mix += rng.sample(files["esco-alt-labels.title-pairs.jsonl"], DESC_MIX[2])
+    rng.shuffle(mix)
+    return mix
+
+
 def read_category_map(path: Path, codes: set[str]) -> dict[str, list[str]]:
     """eval/livecareer-onet-map.tsv: category -> O*NET-SOC codes."""
     mapping = {}
@@ -281,7 +308,7 @@ def check(files: dict[str, list[dict]]) -> Counter:
     counts = Counter({name: len(records) for name, records in files.items()})
     for name, records in files.items():
         assert records, f"{name} is empty"
-    for catalog_name in ("onet-catalog.jsonl", "onet-catalog-short.jsonl", "esco-catalog.jsonl"):
+    for catalog_name in ("onet-catalog.jsonl", "onet-catalog-short.jsonl", "onet-catalog-plain.jsonl", "esco-catalog.jsonl"):
         ids = [job["id"] for job in files[catalog_name]]
         assert len(ids) == len(set(ids)), f"{catalog_name} has duplicate ids"
         assert all(job["title"].strip() for job in files[catalog_name]), f"{catalog_name}: a job has no title"
@@ -339,6 +366,7 @@ def main() -> int:
     files.update(esco_sets(data))
     files.update(resume_sets(data, read_category_map(args.map, {job["id"] for job in catalog})))
     files["titles-mix.title-pairs.jsonl"] = title_mix(files)
+    files["titles-desc-mix.train-pairs.jsonl"] = desc_mix(files)
     counts = check(files)
 
     manifest = {}
