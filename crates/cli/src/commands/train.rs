@@ -60,7 +60,7 @@ pub struct CommonArgs {
     /// Peak learning rate (of the encoder; of the head for a linear probe).
     #[arg(long)]
     lr: Option<f64>,
-    /// Peak learning rate of the classification head (default: --lr).
+    /// Peak learning rate of the new head (default: --lr; 1e-3 for `train rerank`).
     #[arg(long)]
     head_lr: Option<f64>,
     /// Forward passes averaged into one optimizer step.
