@@ -7,13 +7,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Args;
-use jobfit::matching::eval::{rankings, read_queries, unknown_relevant};
+use jobfit::matching::eval::{RetrievalQuery, rankings, read_queries, unknown_relevant};
 use jobfit::matching::{CrossEncoderReranker, JobFields, Matcher, ProgressMode, RecommendOptions};
 use jobfit::train::{RetrievalEvaluator, RetrievalReport};
 
 use crate::commands::index::{evaluation_index, load_catalog, load_embedder, parse_engine};
 use crate::commands::recommend::parse_hybrid;
 use crate::error::{CliError, Result};
+use crate::output::Output;
 
 #[derive(Debug, Args)]
 pub struct RetrieveArgs {
@@ -73,6 +74,11 @@ pub struct RetrieveArgs {
     /// The encoder implementation: auto, burn, fast or int8 (see `jobfit index --help`).
     #[arg(long, value_parser = parse_engine)]
     engine: Option<jobfit::model::Engine>,
+    /// Also write one JSON line per query to this file, in the order of the queries:
+    /// {"query", "relevant", "rank" (of its first relevant job, from 1; null when not in
+    /// the top 100), "top" (the ids of the 10 best jobs)}.
+    #[arg(long)]
+    per_query: Option<PathBuf>,
 }
 
 pub fn run(args: RetrieveArgs) -> Result<()> {
@@ -138,6 +144,13 @@ pub fn run(args: RetrieveArgs) -> Result<()> {
         evaluator.add(ranking, &relevant);
     }
     let report = evaluator.finish().map_err(metrics_error)?;
+    if let Some(path) = &args.per_query {
+        let mut out = Output::open(Some(path))?;
+        for (ranking, query) in ranked.iter().zip(&queries) {
+            out.line(&per_query_line(query, ranking))?;
+        }
+        out.finish()?;
+    }
     println!("{}", to_json(&summary(&report, &args.k)));
     eprintln!(
         "{} queries against {docs} jobs: indexed in {indexed:.1} s, total {:.1} s",
@@ -153,6 +166,23 @@ fn cutoffs(ks: &[usize]) -> Vec<usize> {
     all.sort_unstable();
     all.dedup();
     all
+}
+
+/// One line of `--per-query`: the query, its relevant ids, the rank (from 1)
+/// of its first relevant job in `ranking` (null when none is there) and the
+/// ids of the 10 best jobs.
+fn per_query_line(query: &RetrievalQuery, ranking: &[String]) -> String {
+    let rank = ranking
+        .iter()
+        .position(|id| query.relevant.contains(id))
+        .map(|index| index + 1);
+    serde_json::json!({
+        "query": query.query,
+        "relevant": query.relevant,
+        "rank": rank,
+        "top": &ranking[..ranking.len().min(10)],
+    })
+    .to_string()
 }
 
 fn metrics_error(error: jobfit::train::MetricsError) -> CliError {
@@ -217,5 +247,28 @@ mod tests {
         );
         let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(parsed["map@100"], 0.5);
+    }
+
+    #[test]
+    fn a_per_query_line_gives_the_first_relevant_rank_and_the_top_ten() {
+        let query = RetrievalQuery {
+            query: "Line Cook".into(),
+            relevant: vec!["c".into(), "e".into()],
+        };
+        let ranking: Vec<String> = "abcdefghijkl".chars().map(String::from).collect();
+        let line: serde_json::Value =
+            serde_json::from_str(&per_query_line(&query, &ranking)).unwrap();
+        assert_eq!(line["query"], "Line Cook");
+        assert_eq!(line["relevant"], serde_json::json!(["c", "e"]));
+        assert_eq!(line["rank"], 3);
+        assert_eq!(
+            line["top"],
+            serde_json::json!(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"])
+        );
+
+        let missed: serde_json::Value =
+            serde_json::from_str(&per_query_line(&query, &ranking[3..4])).unwrap();
+        assert_eq!(missed["rank"], serde_json::Value::Null);
+        assert_eq!(missed["top"], serde_json::json!(["d"]));
     }
 }
