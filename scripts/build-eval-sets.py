@@ -257,7 +257,7 @@ def title_mix(files: dict[str, list[dict]]) -> list[dict]:
 
 
 def desc_mix(files: dict[str, list[dict]]) -> list[dict]:
-    """The third-stage training pairs of the O*NET title model (eval/README.md): DESC_MIX seeded samples of the
+    """The pairs of a further stage of the title model (eval/README.md): DESC_MIX seeded samples of the
     O*NET description pairs, which teach the indexed text, with title pairs of both taxonomies, shuffled."""
     rng = random.Random(7)
     mix = rng.sample(files["onet-titles.train-pairs.jsonl"], DESC_MIX[0])
@@ -308,7 +308,8 @@ def check(files: dict[str, list[dict]]) -> Counter:
     counts = Counter({name: len(records) for name, records in files.items()})
     for name, records in files.items():
         assert records, f"{name} is empty"
-    for catalog_name in ("onet-catalog.jsonl", "onet-catalog-short.jsonl", "onet-catalog-plain.jsonl", "esco-catalog.jsonl"):
+    catalogs = ("onet-catalog.jsonl", "onet-catalog-short.jsonl", "onet-catalog-plain.jsonl", "esco-catalog.jsonl")
+    for catalog_name in catalogs:
         ids = [job["id"] for job in files[catalog_name]]
         assert len(ids) == len(set(ids)), f"{catalog_name} has duplicate ids"
         assert all(job["title"].strip() for job in files[catalog_name]), f"{catalog_name}: a job has no title"

@@ -75,8 +75,9 @@ pub struct RetrieveArgs {
     #[arg(long, value_parser = parse_engine)]
     engine: Option<jobfit::model::Engine>,
     /// Also write one JSON line per query to this file, in the order of the queries:
-    /// {"query", "relevant", "rank" (of its first relevant job, from 1; null when not in
-    /// the top 100), "top" (the ids of the 10 best jobs)}.
+    /// {"query", "relevant", "rank" (of its first relevant job, from 1; null when it is not
+    /// among the ranked jobs: the top 100, or the largest --k), "top" (the ids of the 10
+    /// best jobs)}.
     #[arg(long)]
     per_query: Option<PathBuf>,
 }
