@@ -747,7 +747,7 @@ struct Fit<'a> {
 }
 
 /// Why the loop stopped.
-enum Stop {
+pub(crate) enum Stop {
     Finished,
     Early,
     Interrupted,
@@ -1068,7 +1068,7 @@ pub(crate) enum EvalFlow {
 
 impl EvalFlow {
     /// How the run ends after this evaluation, if it does.
-    fn stop(self) -> Option<Stop> {
+    pub(crate) fn stop(self) -> Option<Stop> {
         match self {
             Self::Continue => None,
             Self::Early => Some(Stop::Early),

@@ -39,7 +39,7 @@ use crate::checkpoint::{
     save_training_checkpoint, start_or_resume,
 };
 use crate::classify::{
-    Callback, EvalFlow, StepParts, StepWindow, TrainEvent, load_encoder, new_progress,
+    Callback, EvalFlow, StepParts, StepWindow, Stop, TrainEvent, load_encoder, new_progress,
     optimizer_step, step_seed, with_max_length, write_run_curves,
 };
 use crate::dataset::{HeldOut, SeededRng};
@@ -602,15 +602,10 @@ impl RerankFit<'_> {
                 }
                 if let Some(every) = self.config.eval_every_steps
                     && self.state.global_step.is_multiple_of(every)
+                    && let Some(end) = self.evaluate(valid, &progress)?.stop()
                 {
-                    match self.evaluate(valid, &progress)? {
-                        EvalFlow::Continue => {}
-                        EvalFlow::Early => break 'epochs,
-                        EvalFlow::Interrupted => {
-                            interrupted = true;
-                            break 'epochs;
-                        }
-                    }
+                    interrupted = matches!(end, Stop::Interrupted);
+                    break 'epochs;
                 }
             }
             self.state.epoch += 1;
@@ -620,15 +615,9 @@ impl RerankFit<'_> {
                 .history
                 .last()
                 .is_some_and(|r| r.step == self.state.global_step);
-            if !evaluated_here {
-                match self.evaluate(valid, &progress)? {
-                    EvalFlow::Continue => {}
-                    EvalFlow::Early => break,
-                    EvalFlow::Interrupted => {
-                        interrupted = true;
-                        break;
-                    }
-                }
+            if !evaluated_here && let Some(end) = self.evaluate(valid, &progress)?.stop() {
+                interrupted = matches!(end, Stop::Interrupted);
+                break;
             }
         }
         progress.finish();
