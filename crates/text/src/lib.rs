@@ -14,11 +14,14 @@
 //! - `tokenize`: Hugging Face `tokenizers` with pairs, truncation, padding
 //!   and long-document chunking.
 //! - `data`: `Job` and `Resume` records and streaming CSV / JSONL readers.
+//! - `garbage`: refusing binary files, text in a legacy encoding and unreadable
+//!   text ([`decode_text`], [`check_text`]) before they are ranked.
 #![deny(missing_docs)]
 
 mod clean;
 mod data;
 mod dedup;
+mod garbage;
 mod redact;
 mod sections;
 mod skills;
@@ -32,6 +35,10 @@ pub use data::{
     read_jobs_jsonl, read_jsonl, read_resumes_csv, read_resumes_jsonl,
 };
 pub use dedup::{DedupError, Deduplicator, DeduplicatorBuilder, DuplicateGroup, MinHashSignature};
+pub use garbage::{
+    BinaryFormat, GarbageError, LegacyEncoding, MAX_CONTROL_BYTE_SHARE, MAX_INVALID_UTF8_SHARE,
+    MAX_UNREADABLE_SHARE, MIN_EVIDENCE, Unreadable, check_text, decode_text,
+};
 pub use redact::{
     GenderStyle, PiiKind, RedactError, Redacted, Redaction, Redactor, RedactorBuilder,
     Result as RedactResult,

@@ -3,6 +3,7 @@
 mod clean;
 mod data;
 mod dedup;
+mod garbage;
 mod redact;
 mod sections;
 mod skills;
