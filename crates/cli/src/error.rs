@@ -17,6 +17,14 @@ pub enum CliError {
     /// Training, evaluating or predicting with a fine-tuned model failed.
     #[error(transparent)]
     Train(#[from] jobfit::train::TrainError),
+    /// An input file is not text (a binary file, a legacy encoding).
+    #[error("{}: {source}", path.display())]
+    Garbage {
+        /// The file.
+        path: PathBuf,
+        /// What it looks like.
+        source: jobfit::text::GarbageError,
+    },
     /// Writing output failed.
     #[error("cannot write {path}: {source}")]
     Write {

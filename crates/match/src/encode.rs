@@ -76,12 +76,19 @@ impl Chunking {
     }
 }
 
-/// Cleans a text and refuses one that cleans to nothing.
+/// Cleans a text and refuses one that is garbage (checked before cleaning,
+/// which would strip the control characters) or that cleans to nothing.
 pub(crate) fn clean_nonempty(
     cleaner: &Cleaner,
     text: &str,
     what: impl FnOnce() -> String,
 ) -> Result<String> {
+    if let Err(source) = jobfit_text::check_text(text) {
+        return Err(MatchError::Garbage {
+            what: what(),
+            source,
+        });
+    }
     let cleaned = cleaner.clean(text);
     if cleaned.trim().is_empty() {
         return Err(MatchError::EmptyText { what: what() });
@@ -141,5 +148,37 @@ pub(crate) fn pooled_queries(vectors: Array2<f32>, strategy: LongText) -> Array2
             None => vectors,
         },
         _ => vectors,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_refused_before_cleaning() {
+        let cleaner = Cleaner::default();
+        // Random bytes read lossily: replacement and control characters,
+        // which cleaning would partly strip.
+        let lossy = String::from_utf8_lossy(b"\x00\xFF\x01\xFE\x02\xC0\x03\xB7\x1F\x9C\x7F\xE9");
+        let error = clean_nonempty(&cleaner, &lossy, || "resume".into()).unwrap_err();
+        assert!(
+            matches!(&error, MatchError::Garbage { what, .. } if what == "resume"),
+            "{error:?}"
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with("the resume cannot be matched: this text is mostly unreadable"),
+            "{error}"
+        );
+        assert_eq!(
+            clean_nonempty(&cleaner, " Data \u{200B}engineer ", || "query 1".into()).unwrap(),
+            "Data engineer"
+        );
+        assert!(matches!(
+            clean_nonempty(&cleaner, "\u{200B} ", || "job".into()),
+            Err(MatchError::EmptyText { .. })
+        ));
     }
 }

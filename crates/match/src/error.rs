@@ -62,6 +62,15 @@ pub enum MatchError {
         /// What the text is (`resume`, `job`, `query 3`).
         what: String,
     },
+    /// A text is garbage: mostly control, replacement, private-use or
+    /// unassigned characters (a binary file or a wrong encoding read as text).
+    #[error("the {what} cannot be matched: {source}")]
+    Garbage {
+        /// What the text is (`resume`, `job`, `query 3`).
+        what: String,
+        /// What was seen in it.
+        source: jobfit_text::GarbageError,
+    },
     /// `top_k` was 0.
     #[error("top_k must be at least 1 (it is the number of results to return), got 0")]
     ZeroTopK,

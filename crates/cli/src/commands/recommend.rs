@@ -151,7 +151,8 @@ pub(crate) fn parse_hybrid(text: &str) -> Result<Option<Fusion>> {
     }
 }
 
-/// Reads a text file, or standard input for `-`; invalid UTF-8 is replaced.
+/// Reads a text file, or standard input for `-`, refusing binary files and
+/// text in a legacy encoding (a few invalid UTF-8 bytes are replaced).
 pub(crate) fn read_text(path: &Path) -> Result<String> {
     let mut bytes = Vec::new();
     let result = if path.as_os_str() == "-" {
@@ -160,7 +161,10 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
         std::fs::read(path).map(|read| bytes = read)
     };
     result.map_err(|error| CliError::Usage(format!("cannot read {}: {error}", path.display())))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    jobfit::text::decode_text(&bytes).map_err(|source| CliError::Garbage {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn filter(args: &RecommendArgs) -> Result<JobFilter> {
@@ -349,6 +353,41 @@ fn table(recommendations: &[Recommendation], style: Style) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_binary_resume_is_refused_before_ranking() {
+        #[derive(clap::Parser)]
+        struct Command {
+            #[command(flatten)]
+            args: RecommendArgs,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("random.bin");
+        // 3,000 bytes of a xorshift generator: random as far as text goes.
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let bytes: Vec<u8> = (0..3000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 32) as u8
+            })
+            .collect();
+        std::fs::write(&path, bytes).unwrap();
+        let command = <Command as clap::Parser>::try_parse_from([
+            "recommend".as_ref(),
+            "--resume".as_ref(),
+            path.as_os_str(),
+        ])
+        .unwrap();
+        let error = run(command.args).unwrap_err();
+        let message = error.to_string();
+        assert!(matches!(error, CliError::Garbage { .. }), "{error:?}");
+        assert!(
+            message.contains("random.bin: this looks like binary data, not text"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn lists_and_clips_stay_short() {
