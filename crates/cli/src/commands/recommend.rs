@@ -357,7 +357,7 @@ mod tests {
     #[test]
     fn a_binary_resume_is_refused_before_ranking() {
         #[derive(clap::Parser)]
-        struct Command {
+        struct Cli {
             #[command(flatten)]
             args: RecommendArgs,
         }
@@ -374,7 +374,7 @@ mod tests {
             })
             .collect();
         std::fs::write(&path, bytes).unwrap();
-        let command = <Command as clap::Parser>::try_parse_from([
+        let command = <Cli as clap::Parser>::try_parse_from([
             "recommend".as_ref(),
             "--resume".as_ref(),
             path.as_os_str(),
