@@ -3,6 +3,7 @@
 mod clean;
 mod data;
 mod dedup;
+mod fuzzed;
 mod garbage;
 mod redact;
 mod sections;
