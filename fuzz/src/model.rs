@@ -4,13 +4,14 @@
 use std::fs;
 use std::path::Path;
 
-use jobfit_match::{Catalog, JobIndex, read_queries};
+use jobfit_match::eval::read_queries;
+use jobfit_match::{Catalog, JobIndex};
 use jobfit_model::{
     BertConfig, CheckpointMeta, ClassificationHead, ClassificationHeadConfig, EmbeddingHead,
     EmbeddingHeadConfig, ModelFiles, PairScoringHead, PairScoringHeadConfig, SavedHead,
     WeightReader,
 };
-use jobfit_text::{JobColumns, ReadOptions};
+use jobfit_text::JobColumns;
 use jobfit_train::{PairColumns, PairDataset, RerankDataset, TextColumns, TextDataset};
 
 use crate::{read_options, scratch_dir, write_files};
