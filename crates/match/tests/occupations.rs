@@ -82,7 +82,11 @@ fn hand_written_resumes_get_their_occupations_in_the_top_5() {
             .map(|rec| (rec.job.id, rec.job.title))
             .collect();
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-        if !top.iter().take(5).any(|(id, _)| expected.contains(&id.as_str())) {
+        if !top
+            .iter()
+            .take(5)
+            .any(|(id, _)| expected.contains(&id.as_str()))
+        {
             failures.push(format!("{name}: expected one of {expected:?} in {top:#?}"));
         }
         if path == sample_resume() {
