@@ -66,8 +66,9 @@ fn main() -> Result<()> {
         args.resume.display()
     );
     for rec in &recommendations {
-        // The score fuses the embedding similarity with BM25 by reciprocal
-        // rank; the similarity alone is the easier number to read.
+        // The score fuses the embedding similarity (with the job names that
+        // match the resume's own job titles) with BM25; the similarity alone
+        // is the easier number to read.
         let similarity = rec
             .scores
             .dense

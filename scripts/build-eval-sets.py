@@ -4,7 +4,7 @@
 Usage: scripts/build-eval-sets.py [--shared DIR] [--out DIR] [--catalog FILE]
 
 DIR defaults to ../shared next to the repository root and must hold data/onet-29.3, data/esco,
-data/jobbert-titles and data/resumes-livecareer. --out defaults to eval/ in the repository; --catalog to the
+data/jobbert-titles, data/resumes-livecareer and data/google-job-skills. --out defaults to eval/ in the repository; --catalog to the
 bundled O*NET catalog crates/match/data/onet-29.3-occupations.jsonl (scripts/build-onet-catalog.py). Python 3
 standard library only; the output is deterministic. The generated files are not committed (the LiveCareer resumes
 and the JobBERT titles may not be redistributed): eval/README.md lists them and docs/DATA.md has the sources.
@@ -59,6 +59,9 @@ Files written (counts are checked below):
   title model that also learns the occupations' indexed text (eval/README.md).
 - resumes.queries.jsonl: held-out LiveCareer resumes (id hash divisible by 5) -> the O*NET codes of their
   category (eval/livecareer-onet-map.tsv); resumes-all.queries.jsonl: all of them.
+- google-jobs.queries.jsonl: Google job postings whose title key hash is divisible by 5, one per title, the
+  responsibilities and qualifications as the query (the title left out) -> the O*NET codes the title is mapped to
+  by hand (eval/google-jobs-onet-map.tsv): a resume-like second set that no classifier or recipe has seen.
 - manifest.json: the line count and SHA-256 of every file above.
 """
 
@@ -303,6 +306,46 @@ def resume_sets(data: Path, mapping: dict[str, list[str]]) -> dict[str, list[dic
     return {"resumes.queries.jsonl": held, "resumes-all.queries.jsonl": everything}
 
 
+def read_title_map(path: Path, codes: set[str]) -> dict[str, list[str]]:
+    """eval/google-jobs-onet-map.tsv: posting title -> O*NET-SOC codes (none: left out, with the reason)."""
+    mapping = {}
+    with path.open(encoding="utf-8", newline="") as f:
+        for number, line in enumerate(f, 1):
+            line = line.rstrip("\n").rstrip("\r")
+            if not line.strip() or line.startswith("#"):
+                continue
+            fields = line.split("\t")
+            assert len(fields) == 3, f"{path}:{number}: expected title, codes, justification"
+            title, listed, why = fields
+            targets = [c.strip() for c in listed.split("|") if c.strip()]
+            assert len(targets) <= 3 and len(set(targets)) == len(targets), f"{path}:{number}: 0 to 3 codes"
+            assert all(c in codes for c in targets), f"{path}:{number}: unknown code in {targets}"
+            assert why.strip() and title not in mapping, f"{path}:{number}: justification or duplicate"
+            mapping[title] = targets
+    return mapping
+
+
+def google_sets(data: Path, mapping: dict[str, list[str]]) -> dict[str, list[dict]]:
+    """Google job postings -> occupation: for each sampled title (key hash divisible by 5), its first posting with
+    responsibilities, the responsibilities and qualifications as the query (the title left out), the hand-mapped
+    codes as relevant."""
+    rows = read_csv(data / "google-job-skills" / "job_skills.csv")
+    first = {}
+    for row in rows:
+        if row["Responsibilities"].strip():
+            first.setdefault(row["Title"], row)
+    sampled = {title for title in first if fnv1a64(title_key(title)) % HOLD_OUT == 0}
+    assert sampled == set(mapping), f"the mapping and the sample differ: {sorted(sampled ^ set(mapping))}"
+    queries = []
+    for title in sorted(sampled):
+        if not mapping[title]:
+            continue
+        row = first[title]
+        parts = [row["Responsibilities"], row["Minimum Qualifications"], row["Preferred Qualifications"]]
+        queries.append({"query": "\n".join(p.strip() for p in parts if p.strip()), "relevant": mapping[title]})
+    return {"google-jobs.queries.jsonl": queries}
+
+
 def check(files: dict[str, list[dict]]) -> Counter:
     """Every query's relevant ids exist in its catalog; ids are unique; no set is empty."""
     counts = Counter({name: len(records) for name, records in files.items()})
@@ -313,7 +356,12 @@ def check(files: dict[str, list[dict]]) -> Counter:
         ids = [job["id"] for job in files[catalog_name]]
         assert len(ids) == len(set(ids)), f"{catalog_name} has duplicate ids"
         assert all(job["title"].strip() for job in files[catalog_name]), f"{catalog_name}: a job has no title"
-    catalog_of = {"onet": "onet-catalog.jsonl", "esco": "esco-catalog.jsonl", "resumes": "onet-catalog.jsonl"}
+    catalog_of = {
+        "onet": "onet-catalog.jsonl",
+        "esco": "esco-catalog.jsonl",
+        "resumes": "onet-catalog.jsonl",
+        "google": "onet-catalog.jsonl",
+    }
     for name, records in files.items():
         if name.endswith(".queries.jsonl"):
             ids = {job["id"] for job in files[catalog_of[name.split("-")[0].split(".")[0]]]}
@@ -347,6 +395,12 @@ def main() -> int:
     parser.add_argument(
         "--map", type=Path, default=REPO / "eval/livecareer-onet-map.tsv", help="LiveCareer category -> O*NET codes"
     )
+    parser.add_argument(
+        "--google-map",
+        type=Path,
+        default=REPO / "eval/google-jobs-onet-map.tsv",
+        help="Google job posting title -> O*NET codes",
+    )
     args = parser.parse_args()
     data = args.shared / "data"
     needed = [
@@ -354,18 +408,22 @@ def main() -> int:
         data / "esco" / "occupations_en.csv",
         data / "jobbert-titles" / "titles.dev.csv",
         data / "resumes-livecareer" / "train.csv",
+        data / "google-job-skills" / "job_skills.csv",
         args.catalog,
         args.map,
+        args.google_map,
     ]
     for path in needed:
         if not path.is_file():
-            print(f"missing {path}: pass --shared DIR (the folder holding data/), --catalog or --map", file=sys.stderr)
+            print(f"missing {path}: pass --shared DIR (the folder holding data/), --catalog, --map or --google-map", file=sys.stderr)
             return 1
 
     catalog = read_jsonl(args.catalog)
     files = onet_sets(data / "onet-29.3", catalog)
     files.update(esco_sets(data))
-    files.update(resume_sets(data, read_category_map(args.map, {job["id"] for job in catalog})))
+    codes = {job["id"] for job in catalog}
+    files.update(resume_sets(data, read_category_map(args.map, codes)))
+    files.update(google_sets(data, read_title_map(args.google_map, codes)))
     files["titles-mix.title-pairs.jsonl"] = title_mix(files)
     files["titles-desc-mix.train-pairs.jsonl"] = desc_mix(files)
     counts = check(files)

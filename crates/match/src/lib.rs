@@ -57,6 +57,7 @@ mod filter;
 mod index;
 mod recommend;
 mod rerank;
+mod resume_query;
 mod screen;
 mod vector;
 
@@ -74,5 +75,6 @@ pub use index::{
 };
 pub use recommend::{Fusion, Hit, Matcher, RecommendOptions, Recommendation, ScoreParts};
 pub use rerank::{CrossEncoderReranker, MatchPair, Reranker};
+pub use resume_query::{MAX_TITLE_PHRASES, RESUME_NAME_WEIGHT, title_phrases};
 pub use screen::{Candidate, ScreenOptions, Screener, Screening};
 pub use vector::{ExactIndex, PositionFilter, TopK, VectorIndex, dot};

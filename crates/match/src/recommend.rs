@@ -21,17 +21,21 @@ use crate::vector::{PositionFilter, TopK, VectorIndex, dot};
 
 /// How the dense (embedding) and lexical (BM25) scores are combined.
 ///
-/// [`RecommendOptions`] fuses by reciprocal rank ([`Fusion::Rrf`], k = 60)
-/// by default, chosen by measurement on the resume task: 326 held-out
-/// LiveCareer resumes -> O*NET occupations (`eval/resumes.queries.jsonl`,
-/// zero-shot all-MiniLM-L6-v2, `jobfit eval retrieve --hybrid ...`), dense /
-/// RRF / weighted 0.7 gave MRR@10 0.401 / 0.433 / 0.415, Recall@10 0.330 /
-/// 0.349 / 0.337 and MAP@100 0.236 / 0.263 / 0.254. A resume names tools
-/// and skills that BM25 matches exactly, where the encoder alone drifts to
-/// occupations that merely share words ("pipeline"). For short queries such
-/// as job titles the dense score alone is better (O*NET held-out titles
-/// MRR@10 0.365 dense, 0.305 RRF), so fusion applies to long queries only
-/// (see [`RecommendOptions::short_query_words`]).
+/// [`RecommendOptions`] fuses by weight ([`Fusion::Weighted`], dense weight
+/// 0.8) by default, chosen on two resume sets (zero-shot all-MiniLM-L6-v2,
+/// the bundled catalog's title and description indexed, the resume's titles
+/// matched against the job names; `eval/README.md`, *Resume matching
+/// defaults*): on 326 held-out LiveCareer resumes (`eval/resumes.queries.jsonl`)
+/// and 150 Google job postings (`eval/google-jobs.queries.jsonl`), with the
+/// resume's titles at weight 0.5, MRR@10 was 0.455 / 0.578 without BM25,
+/// 0.461 / 0.590 with weighted fusion at 0.7, 0.464 / 0.616 at 0.8 and 0.470 /
+/// 0.611 at 0.85. Reciprocal rank fusion (the earlier default) lost to the
+/// dense score alone on both sets (0.399 / 0.490 against 0.431 / 0.552);
+/// weighted fusion at 0.8 won there too (0.437 / 0.593). Both sets took part
+/// in the choice. For short
+/// queries such as job titles the dense score alone is better (O*NET
+/// held-out titles MRR@10 0.365 dense, 0.305 RRF), so fusion applies to long
+/// queries only (see [`RecommendOptions::short_query_words`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -102,9 +106,10 @@ impl Fusion {
 /// Options of [`Matcher::recommend`]. The defaults: 10 results, no filter,
 /// head-of-text long-text scoring; a short query (a job title) is scored
 /// against the job texts and names, a long one (a resume) against the job
-/// texts with BM25 fused by reciprocal rank (see
-/// [`RecommendOptions::short_query_words`] and [`Fusion`]); no re-ranking,
-/// with explanations.
+/// texts and, through the job titles it names, the job names, with BM25
+/// fused by weight (see [`RecommendOptions::short_query_words`], [`Fusion`]
+/// and [`RESUME_NAME_WEIGHT`](crate::RESUME_NAME_WEIGHT)); no re-ranking, with
+/// explanations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RecommendOptions {
@@ -126,13 +131,13 @@ pub struct RecommendOptions {
     /// treats every query as long, `usize::MAX` every query as short.
     ///
     /// Measured (`eval/README.md`): names lift short queries a lot (held-out
-    /// O*NET titles MRR@10 0.365 -> 0.574) while BM25 hurts them (0.305);
-    /// for resumes BM25 helps (0.401 -> 0.433) and names on top of it hurt
-    /// (0.409).
+    /// O*NET titles MRR@10 0.365 -> 0.574) while BM25 hurts them (0.305).
+    /// Long queries are scored with their own name evidence: the job titles
+    /// the resume names (see [`title_phrases`](crate::title_phrases)).
     pub short_query_words: usize,
     /// Fuse BM25 over the job texts with the dense score of long queries
     /// (see [`RecommendOptions::short_query_words`]); `None` ranks by the
-    /// dense score alone. Default: reciprocal rank fusion, k = 60 (see
+    /// dense score alone. Default: weighted fusion, dense weight 0.8 (see
     /// [`Fusion`] for the measurement behind it).
     pub hybrid: Option<Fusion>,
     /// Candidates taken from each of the dense and BM25 lists before
@@ -144,9 +149,10 @@ pub struct RecommendOptions {
     /// [`RecommendOptions::short_query_words`]): with `w` this weight, `d`
     /// the similarity to the job's text and `n` the best similarity to one of
     /// its names, the dense score is `(1 - w) * d + w * max(d, n)`. `0` ranks
-    /// by the job text alone. Default 0.7: on held-out O*NET alternate titles
-    /// it raised MRR@10 from 0.365 to 0.574, on vacancy titles -> ESCO from
-    /// 0.294 to 0.374 (see `eval/README.md`).
+    /// by the job text alone (and turns the name evidence of long queries off
+    /// too). Default 0.7: on held-out O*NET alternate titles it raised MRR@10
+    /// from 0.365 to 0.574, on vacancy titles -> ESCO from 0.294 to 0.374
+    /// (see `eval/README.md`).
     pub name_weight: f32,
     /// Re-rank this many top candidates with the matcher's reranker.
     /// Default: off.
@@ -173,7 +179,7 @@ impl Default for RecommendOptions {
             chunk_overlap: 32,
             max_chunks: 16,
             short_query_words: 32,
-            hybrid: Some(Fusion::Rrf { k: 60.0 }),
+            hybrid: Some(Fusion::Weighted { dense_weight: 0.8 }),
             hybrid_candidates: 100,
             name_weight: 0.7,
             rerank: None,
@@ -630,7 +636,23 @@ impl Matcher {
                 None => need,
             };
             let queries = pooled_queries(vectors, options.long_text);
-            let dense = self.dense_search(&queries, dense_k, filter, name_weight)?;
+            // A long query (names off for it, on in the options) also matches the job titles
+            // it names against the job names: crate::resume_query.
+            let resume_names = (name_weight == 0.0 && self.backend.is_none())
+                .then(|| self.names(options.name_weight))
+                .flatten();
+            let dense = match resume_names {
+                Some(names) => crate::resume_query::resume_search(
+                    &self.embedder,
+                    &self.index,
+                    names,
+                    text,
+                    &queries,
+                    dense_k,
+                    filter,
+                )?,
+                None => self.dense_search(&queries, dense_k, filter, name_weight)?,
+            };
             let mut hits: Vec<Hit> = match hybrid {
                 None => dense
                     .into_iter()

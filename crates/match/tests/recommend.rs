@@ -41,7 +41,7 @@ fn quiet_short() -> RecommendOptions {
 #[test]
 fn short_queries_use_names_and_long_ones_bm25_by_default() {
     let options = RecommendOptions::default();
-    assert_eq!(options.hybrid, Some(Fusion::Rrf { k: 60.0 }));
+    assert_eq!(options.hybrid, Some(Fusion::Weighted { dense_weight: 0.8 }));
     let title = "Senior Data Engineer";
     let resume = "Data engineer. ".repeat(20);
     assert_eq!(options.scoring_for(title), (0.7, None));

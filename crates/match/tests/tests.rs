@@ -10,6 +10,7 @@ mod common;
 mod catalog;
 mod data;
 mod index;
+mod occupations;
 mod pretrained;
 mod recommend;
 mod screen;

@@ -91,11 +91,11 @@ pub struct ClassifyOptions {
 }
 
 impl ClassifyOptions {
-    /// Default hyperparameters, writing to `out`, refusing an existing run,
-    /// with progress bars.
+    /// The classification defaults ([`TrainConfig::classify`]), writing to
+    /// `out`, refusing an existing run, with progress bars.
     pub fn new(out: impl Into<PathBuf>) -> Self {
         Self {
-            config: TrainConfig::default(),
+            config: TrainConfig::classify(),
             out: out.into(),
             existing: ExistingRun::Refuse,
             progress: true,

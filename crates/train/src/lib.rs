@@ -76,8 +76,9 @@ pub use metrics::{
     recall_at_k,
 };
 pub use optim::{
-    DEFAULT_LONG_TEXT, GradAccumulator, LinearSchedule, ParamInfo, TrainConfig, TrainOptimizer,
-    check_learning_rate, clip_grad_norm, grad_norm, param_groups, scale_grads, with_stable_ids,
+    CLASSIFY_MAX_EPOCHS, CLASSIFY_MIN_EPOCHS, CLASSIFY_TARGET_STEPS, DEFAULT_LONG_TEXT,
+    GradAccumulator, LinearSchedule, ParamInfo, TrainConfig, TrainOptimizer, check_learning_rate,
+    clip_grad_norm, grad_norm, param_groups, scale_grads, with_stable_ids,
 };
 pub use probe::{embed_documents, train_linear_probe};
 pub use progress::Progress;

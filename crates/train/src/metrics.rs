@@ -1,6 +1,6 @@
 //! Evaluation metrics as pure functions: classification (accuracy, precision, recall, F1,
 //! confusion matrix, a printable report) and ranking (Recall@K, Precision@K, MRR@K, NDCG@K,
-//! MAP@K, and an aggregate over many queries).
+//! MAP@K, Hit@K, and an aggregate over many queries).
 //!
 //! # Conventions
 //!
@@ -26,7 +26,9 @@
 //!   length, as `trec_eval` does); `MRR@K = 1 / rank` of the first relevant id within the top `K`,
 //!   else 0; `NDCG@K = DCG / IDCG` with `DCG = Σ_{i ≤ K, rel_i} 1 / log2(i + 1)` and the ideal
 //!   `IDCG = Σ_{i=1}^{min(|relevant|, K)} 1 / log2(i + 1)`; `MAP@K = (Σ_{i ≤ K, rel_i} hits_i / i)
-//!   / min(|relevant|, K)`, where `hits_i` counts the relevant ids among the first `i`.
+//!   / min(|relevant|, K)`, where `hits_i` counts the relevant ids among the first `i`;
+//!   `Hit@K` is 1 when a relevant id is among the first `K`, else 0 (its mean is the share of
+//!   queries answered in the top `K`, also called success@K).
 //! - `K = 0` is an error ([`MetricsError::InvalidK`]). A query with no relevant ids is an error for
 //!   the single-query functions ([`MetricsError::NoRelevant`]); the aggregate
 //!   ([`RetrievalEvaluator`]) skips such a query and counts it in
@@ -494,7 +496,7 @@ fn hit_ranks<T: Eq + Hash>(ranked: &[T], relevant: &HashSet<T>, k: usize) -> Vec
         .collect()
 }
 
-/// All five ranking metrics of one query at one cutoff.
+/// All six ranking metrics of one query at one cutoff.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RankingMetrics {
     /// Recall@K.
@@ -507,6 +509,8 @@ pub struct RankingMetrics {
     pub ndcg: f64,
     /// MAP@K (the average precision of this query).
     pub map: f64,
+    /// Hit@K: 1 when a relevant id is among the first `K`, else 0.
+    pub hit: f64,
 }
 
 impl RankingMetrics {
@@ -540,6 +544,7 @@ impl RankingMetrics {
             mrr: ranks.first().map_or(0.0, |&r| 1.0 / r as f64),
             ndcg: dcg / idcg,
             map: ap / ideal as f64,
+            hit: if ranks.is_empty() { 0.0 } else { 1.0 },
         })
     }
 }
@@ -607,7 +612,7 @@ pub fn map_at_k<T: Eq + Hash>(ranked: &[T], relevant: &HashSet<T>, k: usize) -> 
 pub const DEFAULT_RETRIEVAL_KS: [usize; 4] = [1, 5, 10, 100];
 
 /// The names of the ranking metrics, as used in [`RetrievalReport::metrics`] keys.
-pub const RANKING_METRIC_NAMES: [&str; 5] = ["recall", "precision", "mrr", "ndcg", "map"];
+pub const RANKING_METRIC_NAMES: [&str; 6] = ["recall", "precision", "mrr", "ndcg", "map", "hit"];
 
 /// Mean ranking metrics over many queries.
 ///
@@ -627,8 +632,8 @@ pub struct RetrievalReport {
 }
 
 impl RetrievalReport {
-    /// The mean of metric `name` (`"recall"`, `"precision"`, `"mrr"`, `"ndcg"`, `"map"`) at `k`,
-    /// if it was computed.
+    /// The mean of metric `name` (`"recall"`, `"precision"`, `"mrr"`, `"ndcg"`, `"map"`,
+    /// `"hit"`) at `k`, if it was computed.
     pub fn get(&self, name: &str, k: usize) -> Option<f64> {
         self.metrics.get(&format!("{name}@{k}")).copied()
     }
@@ -652,7 +657,7 @@ impl RetrievalReport {
 pub struct RetrievalEvaluator {
     ks: Vec<usize>,
     docs: usize,
-    sums: Vec<[f64; 5]>,
+    sums: Vec<[f64; 6]>,
     queries: usize,
     skipped: usize,
 }
@@ -676,7 +681,7 @@ impl RetrievalEvaluator {
         ks.sort_unstable();
         ks.dedup();
         Ok(Self {
-            sums: vec![[0.0; 5]; ks.len()],
+            sums: vec![[0.0; 6]; ks.len()],
             ks,
             docs,
             queries: 0,
@@ -689,7 +694,7 @@ impl RetrievalEvaluator {
         Self {
             ks: DEFAULT_RETRIEVAL_KS.to_vec(),
             docs,
-            sums: vec![[0.0; 5]; DEFAULT_RETRIEVAL_KS.len()],
+            sums: vec![[0.0; 6]; DEFAULT_RETRIEVAL_KS.len()],
             queries: 0,
             skipped: 0,
         }
@@ -710,9 +715,9 @@ impl RetrievalEvaluator {
         for (sum, &k) in self.sums.iter_mut().zip(&self.ks) {
             // `k >= 1` (checked in `new`) and `relevant` is non-empty: compute cannot fail.
             if let Ok(m) = RankingMetrics::compute(ranked, relevant, k) {
-                for (s, v) in sum
-                    .iter_mut()
-                    .zip([m.recall, m.precision, m.mrr, m.ndcg, m.map])
+                for (s, v) in
+                    sum.iter_mut()
+                        .zip([m.recall, m.precision, m.mrr, m.ndcg, m.map, m.hit])
                 {
                     *s += v;
                 }

@@ -294,7 +294,10 @@ fn evaluator_averages_and_skips_queries_without_relevant_ids() {
     assert_close!(report.metrics["mrr@10"], (1.0 + 1.0 / 3.0) / 2.0);
     assert_close!(report.metrics["ndcg@10"], 0.75);
     assert_close!(report.get("precision", 10).unwrap(), (0.1 + 0.1) / 2.0);
-    assert_eq!(report.metrics.len(), 10);
+    // q1 has its relevant id first, q2 third: both are hits at 10, only q1 at 1.
+    assert_close!(report.get("hit", 10).unwrap(), 1.0);
+    assert_close!(report.get("hit", 1).unwrap(), 0.5);
+    assert_eq!(report.metrics.len(), 12);
     assert_eq!(report.get("ndcg", 5), None);
 
     let mut none = RetrievalEvaluator::with_default_ks(3);

@@ -59,8 +59,8 @@ pub struct RecommendArgs {
     /// Long resumes: head (the default), chunk-max or chunk-mean.
     #[arg(long)]
     long_text: Option<String>,
-    /// Hybrid scoring of long queries (resumes) with BM25: rrf (the default), rrf:K,
-    /// weighted, weighted:W, or none.
+    /// Hybrid scoring of long queries (resumes) with BM25: weighted:0.8 (the default),
+    /// weighted:W, weighted (0.7), rrf, rrf:K, or none.
     #[arg(long)]
     hybrid: Option<String>,
     /// How much the job names (title and aliases) weigh in the dense score of short

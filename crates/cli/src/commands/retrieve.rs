@@ -37,8 +37,8 @@ pub struct RetrieveArgs {
     /// Long queries (resumes): head (the default), chunk-max or chunk-mean.
     #[arg(long)]
     long_text: Option<String>,
-    /// Hybrid scoring of long queries with BM25: rrf (the default), rrf:K, weighted,
-    /// weighted:W, or none (the encoder alone).
+    /// Hybrid scoring of long queries with BM25: weighted:0.8 (the default), weighted:W,
+    /// weighted (0.7), rrf, rrf:K, or none (the encoder alone).
     #[arg(long)]
     hybrid: Option<String>,
     /// Queries of at most this many words (titles) are scored with the job names and
@@ -191,7 +191,8 @@ fn metrics_error(error: jobfit::train::MetricsError) -> CliError {
 }
 
 /// The printed object's fields, in order: `queries`, `docs`, `recall@K` for
-/// each asked K, `mrr@10`, `ndcg@10` and `map@100`.
+/// each asked K, `mrr@10`, `hit@10` (the share of queries with a relevant job in
+/// the top 10), `ndcg@10` and `map@100`.
 fn summary(report: &RetrievalReport, ks: &[usize]) -> Vec<(String, serde_json::Value)> {
     let mut out: Vec<(String, serde_json::Value)> = vec![
         ("queries".into(), report.queries.into()),
@@ -200,11 +201,12 @@ fn summary(report: &RetrievalReport, ks: &[usize]) -> Vec<(String, serde_json::V
     let mut asked = ks.to_vec();
     asked.sort_unstable();
     asked.dedup();
-    let names =
-        asked
-            .iter()
-            .map(|&k| ("recall", k))
-            .chain([("mrr", 10), ("ndcg", 10), ("map", 100)]);
+    let names = asked.iter().map(|&k| ("recall", k)).chain([
+        ("mrr", 10),
+        ("hit", 10),
+        ("ndcg", 10),
+        ("map", 100),
+    ]);
     for (name, k) in names {
         if let Some(value) = report.get(name, k) {
             out.push((format!("{name}@{k}"), value.into()));
@@ -236,13 +238,13 @@ mod tests {
         assert_eq!(
             keys,
             [
-                "queries", "docs", "recall@1", "recall@5", "mrr@10", "ndcg@10", "map@100"
+                "queries", "docs", "recall@1", "recall@5", "mrr@10", "hit@10", "ndcg@10", "map@100"
             ]
         );
         let json = to_json(&summary);
         assert!(
             json.starts_with(
-                r#"{"queries": 1, "docs": 3, "recall@1": 0.0, "recall@5": 1.0, "mrr@10": 0.5"#
+                r#"{"queries": 1, "docs": 3, "recall@1": 0.0, "recall@5": 1.0, "mrr@10": 0.5, "hit@10": 1.0"#
             ),
             "{json}"
         );

@@ -48,19 +48,25 @@ pub struct CommonArgs {
     /// flags below override it.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Passes over the training data.
+    /// Passes over the training data (default: `train classify` chooses 2 to 8 from the
+    /// training set's size, about 600 optimizer steps, and prints them; 100 with
+    /// --linear-probe; 1 for `train match` and `train rerank`).
     #[arg(long)]
     epochs: Option<usize>,
-    /// Maximum tokens per text (per chunk with chunk pooling).
+    /// Maximum tokens per text (per chunk with chunk pooling; default 256 for fine-tuning
+    /// with `train classify`, 128 otherwise).
     #[arg(long)]
     max_len: Option<usize>,
-    /// Examples per batch.
+    /// Examples per batch (default 16 for `train classify`, 32 for `train match`, 8 groups
+    /// for `train rerank`).
     #[arg(long)]
     batch_size: Option<usize>,
-    /// Peak learning rate (of the encoder; of the head for a linear probe).
+    /// Peak learning rate (of the encoder; of the head for a linear probe; default 5e-5 for
+    /// `train classify` and `train rerank`, 2e-5 for `train match`, 1e-3 for a linear probe).
     #[arg(long)]
     lr: Option<f64>,
-    /// Peak learning rate of the new head (default: --lr; 1e-3 for `train rerank`).
+    /// Peak learning rate of the new head (default: 5e-4 for `train classify`, 1e-3 for
+    /// `train rerank`).
     #[arg(long)]
     head_lr: Option<f64>,
     /// Forward passes averaged into one optimizer step.
@@ -175,10 +181,14 @@ pub struct ClassifyArgs {
     /// How to fit long texts: head, head-tail, head-tail:N or chunk-pool.
     #[arg(long)]
     long_text: Option<String>,
-    /// Weigh the loss by inverse class frequency.
-    #[arg(long)]
+    /// Weigh the loss by inverse class frequency (the default for fine-tuning).
+    #[arg(long, conflicts_with = "no_class_weights")]
     class_weights: bool,
-    /// Label smoothing of the cross-entropy, in [0, 1).
+    /// Weigh every class alike (the default of --linear-probe).
+    #[arg(long)]
+    no_class_weights: bool,
+    /// Label smoothing of the cross-entropy, in [0, 1) (default 0.1 for fine-tuning, 0 for
+    /// --linear-probe).
     #[arg(long)]
     label_smoothing: Option<f64>,
 }
@@ -276,11 +286,14 @@ pub fn run(command: TrainCommand) -> Result<()> {
     }
 }
 
-fn run_classify(args: ClassifyArgs) -> Result<()> {
+/// The configuration of `train classify` before the data is read: the preset
+/// ([`TrainConfig::classify`], or [`TrainConfig::linear_probe`]) or the --config file, with
+/// the flags applied, validated.
+fn classify_config(args: &ClassifyArgs) -> Result<TrainConfig> {
     let base = if args.linear_probe {
         TrainConfig::linear_probe()
     } else {
-        TrainConfig::default()
+        TrainConfig::classify()
     };
     let mut config = args.common.config(base)?;
     if let Some(strategy) = &args.long_text {
@@ -289,11 +302,18 @@ fn run_classify(args: ClassifyArgs) -> Result<()> {
     if args.class_weights {
         config.class_weights = true;
     }
+    if args.no_class_weights {
+        config.class_weights = false;
+    }
     if let Some(v) = args.label_smoothing {
         config.label_smoothing = v;
     }
+    Ok(config.build()?)
+}
+
+fn run_classify(args: ClassifyArgs) -> Result<()> {
     // Hyperparameters are checked before the data is read.
-    let config = config.build()?;
+    let mut config = classify_config(&args)?;
     let columns = TextColumns::new(&args.text_col, &args.label_col);
     let read = |path: &Path| TextDataset::read(path, &columns, args.common.read_options());
     let data = read(&args.train)?;
@@ -305,6 +325,19 @@ fn run_classify(args: ClassifyArgs) -> Result<()> {
             data.stratified_split(args.valid_fraction, config.seed)?
         }
     };
+    // Fine-tuning without --epochs or --config: the epochs follow the data's size.
+    if !args.linear_probe && args.common.epochs.is_none() && args.common.config.is_none() {
+        config.epochs = config.classify_epochs_for(train.len());
+        eprintln!(
+            "epochs: {} for {} training examples (about {} optimizer steps, {} to {} epochs; \
+             --epochs N sets them)",
+            config.epochs,
+            train.len(),
+            jobfit::train::CLASSIFY_TARGET_STEPS,
+            jobfit::train::CLASSIFY_MIN_EPOCHS,
+            jobfit::train::CLASSIFY_MAX_EPOCHS,
+        );
+    }
     let options = ClassifyOptions::new(&args.common.out)
         .with_config(config)
         .with_existing(args.common.existing())
@@ -694,6 +727,31 @@ mod tests {
         let message = error(classify(&model, &single, &elsewhere, &[]));
         assert!(message.contains("two classes"), "{message}");
         assert!(!elsewhere.exists());
+    }
+
+    #[test]
+    fn fine_tuning_defaults_to_the_measured_recipe() {
+        let parse_classify = |extra: &[&str]| {
+            let mut args = vec!["classify", "--model", "m", "--train", "t.csv", "--out", "o"];
+            args.extend_from_slice(extra);
+            let TrainCommand::Classify(args) = parse(&args) else {
+                panic!("classify");
+            };
+            classify_config(&args).unwrap()
+        };
+        let config = parse_classify(&[]);
+        assert_eq!(config, TrainConfig::classify());
+        assert_eq!(config.learning_rate, 5e-5);
+        assert_eq!(config.head_learning_rate, Some(5e-4));
+        assert!(config.class_weights);
+        assert_eq!(config.label_smoothing, 0.1);
+        assert_eq!(config.max_length, 256);
+        let config = parse_classify(&["--no-class-weights", "--label-smoothing", "0"]);
+        assert!(!config.class_weights);
+        assert_eq!(config.label_smoothing, 0.0);
+        let probe = parse_classify(&["--linear-probe"]);
+        assert!(!probe.class_weights);
+        assert_eq!(probe.label_smoothing, 0.0);
     }
 
     #[test]
