@@ -21,6 +21,7 @@ pub use config::{
     Activation, BertConfig, ModelFiles, SUPPORTED_ACTIVATIONS, SUPPORTED_MODEL_TYPES,
 };
 pub use embedder::{EmbedderOptions, Engine, ModelIdentity, Pretrained, TextEmbedder};
+pub use jobfit_text::{Coverage, PromptRole, Prompts};
 pub use error::{ModelError, Result};
 pub use fast::{FastEncoder, Isa, Precision, SeqInput};
 pub use fsutil::write_atomic;
