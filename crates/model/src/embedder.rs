@@ -124,6 +124,12 @@ pub struct EmbedderOptions {
     /// `config_sentence_transformers.json` (the tokenizer's prompts for
     /// [`TextEmbedder::from_parts`]); `Some(Prompts::none())` turns them off.
     pub prompts: Option<Prompts>,
+    /// Keep the fast path's word-embedding table in f16 (each looked-up row
+    /// widened to f32). Default: when the table is over 64 MB in f32
+    /// (multilingual vocabularies: 384 MB -> 192 MB for
+    /// multilingual-e5-small, whose embeddings then still match the reference
+    /// within 1e-5).
+    pub f16_word_table: Option<bool>,
 }
 
 /// Which implementation runs inference.
@@ -192,6 +198,10 @@ impl TextEmbedder {
     /// The default batch size.
     pub const DEFAULT_BATCH_SIZE: usize = 32;
 
+    /// Word-embedding tables larger than this (in f32) are kept in f16 by
+    /// default on the fast path.
+    pub const F16_WORD_TABLE_BYTES: usize = 64 * 1024 * 1024;
+
     /// Loads a Hugging Face model directory with default options.
     pub fn from_dir(dir: impl AsRef<Path>, device: &Device) -> Result<Self> {
         Self::from_dir_with(dir, EmbedderOptions::default(), device)
@@ -219,6 +229,7 @@ impl TextEmbedder {
             batch_size: options.batch_size,
             engine: options.engine,
             prompts: options.prompts,
+            f16_word_table: options.f16_word_table,
         };
         Self::assemble(
             pretrained.model,
@@ -305,6 +316,11 @@ impl TextEmbedder {
             Engine::Auto if is_flex(device) => FastEncoder::from_model(&model, &config).ok(),
             Engine::Auto => None,
         };
+        let table_bytes = config.vocab_size * config.hidden_size * 4;
+        let f16_words = options
+            .f16_word_table
+            .unwrap_or(table_bytes > Self::F16_WORD_TABLE_BYTES);
+        let fast = fast.map(|fast| fast.with_f16_word_table(f16_words));
         Ok(Self {
             model,
             tokenizer,

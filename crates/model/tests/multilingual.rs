@@ -225,11 +225,46 @@ fn a_chunk_with_the_prompt_starts_like_the_truncated_prompted_text() {
     // The first chunk is the truncated prompted text, token for token.
     let truncated = tokenizer.encode(&long.text).expect("encodes");
     assert_eq!(chunks[0].encoding.ids, truncated.ids);
-    assert_eq!(&chunks[0].encoding.ids[..], &long.ids[..63]);
+    assert_eq!(&chunks[0].encoding.ids[..63], &long.ids[..63]);
     assert_eq!(chunks[0].encoding.ids[63], 2, "</s> closes the chunk");
     // Every chunk starts <s> ▁query : and fits the window.
     for chunk in &chunks {
         assert!(chunk.encoding.len() <= 64);
         assert_eq!(&chunk.encoding.ids[..4], &long.ids[..4]);
     }
+}
+
+#[test]
+fn an_f16_word_table_stays_within_the_parity_budget() {
+    let (Some(dir), Some(items)) = (support::e5_dir(), REFERENCE.as_deref()) else {
+        return;
+    };
+    let _one_at_a_time = LOADING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let pretrained = jobfit_model::Pretrained::load(&dir, &crate::device()).expect("loads");
+    let fast = jobfit_model::FastEncoder::from_model(&pretrained.model, &pretrained.config)
+        .expect("packs")
+        .with_f16_word_table(true);
+    assert!(fast.has_f16_word_table());
+    assert_eq!(fast.word_table_bytes(), 250_037 * 384 * 2);
+    let encodings: Vec<_> = items
+        .iter()
+        .map(|item| pretrained.tokenizer.encode(&item.text).expect("encodes"))
+        .collect();
+    let inputs: Vec<jobfit_model::SeqInput<'_>> = encodings
+        .iter()
+        .map(|e| jobfit_model::SeqInput {
+            ids: &e.ids,
+            type_ids: &e.type_ids,
+        })
+        .collect();
+    let vectors = fast
+        .embed(&inputs, jobfit_model::Pooling::Mean, true)
+        .expect("embeds");
+    let worst = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| max_abs_diff(&vectors[i * 384..(i + 1) * 384], &item.embedding))
+        .fold(0.0f32, f32::max);
+    eprintln!("f16 word table: worst max abs diff {worst:e}");
+    assert!(worst <= TOLERANCE, "f16 word table: {worst}");
 }
