@@ -279,7 +279,9 @@ mod tests {
     fn cjk_runs_give_bigrams_and_latin_words_stay_whole() {
         assert_eq!(
             terms("3年Java开发经验，熟悉Spring Boot"),
-            ["3", "年", "java", "开发", "发经", "经验", "熟悉", "spring", "boot"]
+            [
+                "3", "年", "java", "开发", "发经", "经验", "熟悉", "spring", "boot"
+            ]
         );
         assert_eq!(terms("護理 看護師"), ["護理", "看護", "護師"]);
         assert_eq!(terms("会计"), ["会计"]);
@@ -290,7 +292,11 @@ mod tests {
     #[test]
     fn a_chinese_query_finds_the_chinese_posting() {
         let bm25 = Bm25::new(
-            &["招聘大数据开发工程师，熟悉Hadoop", "招聘护士，三甲医院", "销售经理"],
+            &[
+                "招聘大数据开发工程师，熟悉Hadoop",
+                "招聘护士，三甲医院",
+                "销售经理",
+            ],
             Bm25Params::default(),
         )
         .unwrap();

@@ -477,7 +477,10 @@ mod tests {
         let path = dir.path().join(PROMPTS_FILE);
         std::fs::write(&path, r#"{"prompts": {"query": ["x"]}}"#).unwrap();
         let error = read_prompts(&path).unwrap_err().to_string();
-        assert!(error.contains("malformed prompts") && error.contains("query"), "{error}");
+        assert!(
+            error.contains("malformed prompts") && error.contains("query"),
+            "{error}"
+        );
     }
 
     #[test]

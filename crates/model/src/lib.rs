@@ -21,7 +21,6 @@ pub use config::{
     Activation, BertConfig, ModelFiles, SUPPORTED_ACTIVATIONS, SUPPORTED_MODEL_TYPES,
 };
 pub use embedder::{EmbedderOptions, Engine, ModelIdentity, Pretrained, TextEmbedder};
-pub use jobfit_text::{Coverage, PromptRole, Prompts};
 pub use error::{ModelError, Result};
 pub use fast::{FastEncoder, Isa, Precision, SeqInput};
 pub use fsutil::write_atomic;
@@ -30,5 +29,6 @@ pub use heads::{
     EncoderFeatures, EncoderWithHead, Head, HeadPooling, PairScoringHead, PairScoringHeadConfig,
     SavedHead,
 };
+pub use jobfit_text::{Coverage, PromptRole, Prompts};
 pub use pooling::{Pooling, l2_normalize};
 pub use weights::{WeightReader, WeightWriter};

@@ -108,7 +108,11 @@ fn embeddings_match_the_reference_batched_and_one_by_one() {
     for (i, item) in items.iter().enumerate().step_by(4) {
         let single = embedder.embed_one(&item.text).expect("embeds");
         let diff = max_abs_diff(&single, batched.row(i).as_slice().expect("row"));
-        assert!(diff <= TOLERANCE, "{:?}: single vs batched {diff}", item.text);
+        assert!(
+            diff <= TOLERANCE,
+            "{:?}: single vs batched {diff}",
+            item.text
+        );
     }
 }
 
@@ -117,7 +121,9 @@ fn the_burn_model_matches_the_reference_too() {
     let (Some(dir), Some(items)) = (support::e5_dir(), REFERENCE.as_deref()) else {
         return;
     };
-    let _one_at_a_time = LOADING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _one_at_a_time = LOADING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let options = EmbedderOptions {
         engine: Some(Engine::Burn),
         batch_size: Some(4),
@@ -170,7 +176,9 @@ fn prompts_can_be_overridden_and_turned_off() {
     let (Some(dir), Some(items)) = (support::e5_dir(), REFERENCE.as_deref()) else {
         return;
     };
-    let _one_at_a_time = LOADING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _one_at_a_time = LOADING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let options = EmbedderOptions {
         prompts: Some(Prompts::none()),
         ..Default::default()
@@ -217,7 +225,11 @@ fn a_chunk_with_the_prompt_starts_like_the_truncated_prompted_text() {
         .max_by_key(|item| item.ids.len())
         .expect("items");
     let rest = long.text.strip_prefix("query: ").expect("a query");
-    let tokenizer = embedder.tokenizer().clone().with_max_length(64).expect("max");
+    let tokenizer = embedder
+        .tokenizer()
+        .clone()
+        .with_max_length(64)
+        .expect("max");
     let chunks = tokenizer
         .chunk_with_prefix(rest, "query: ", 8)
         .expect("chunks");
@@ -239,7 +251,9 @@ fn an_f16_word_table_stays_within_the_parity_budget() {
     let (Some(dir), Some(items)) = (support::e5_dir(), REFERENCE.as_deref()) else {
         return;
     };
-    let _one_at_a_time = LOADING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _one_at_a_time = LOADING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let pretrained = jobfit_model::Pretrained::load(&dir, &crate::device()).expect("loads");
     let fast = jobfit_model::FastEncoder::from_model(&pretrained.model, &pretrained.config)
         .expect("packs")

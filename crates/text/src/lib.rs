@@ -29,8 +29,7 @@ pub use clean::{CleanError, Cleaner, CleanerBuilder, clean};
 pub use data::{
     CsvRows, CsvTable, DataError, DataSource, Job, JobColumns, JobReader, JsonlReader,
     MetadataColumns, ReadOptions, Resume, ResumeColumns, ResumeReader, SalaryRange, TextEncoding,
-    read_jobs_csv,
-    read_jobs_jsonl, read_jsonl, read_resumes_csv, read_resumes_jsonl,
+    read_jobs_csv, read_jobs_jsonl, read_jsonl, read_resumes_csv, read_resumes_jsonl,
 };
 pub use dedup::{DedupError, Deduplicator, DeduplicatorBuilder, DuplicateGroup, MinHashSignature};
 pub use redact::{

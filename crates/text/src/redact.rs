@@ -981,7 +981,9 @@ fn find_names(text: &str, out: &mut Vec<Match>) {
 
 /// An 18-character Chinese resident ID: region, birth date (19xx/20xx), sequence, check character.
 static ID_CN: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]")
+    regex(
+        r"[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]",
+    )
 });
 
 /// An ID number after its label; group 1 is the number (18 or 15 characters).

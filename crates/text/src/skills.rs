@@ -840,13 +840,21 @@ mod tests {
     #[test]
     fn chinese_names_map_to_the_english_skills() {
         let g = SkillGazetteer::default_gazetteer();
-        let zh = skills(g, "五年项目管理经验，擅长数据分析和机器学习，负责财务报表编制；三甲医院护理工作");
+        let zh = skills(
+            g,
+            "五年项目管理经验，擅长数据分析和机器学习，负责财务报表编制；三甲医院护理工作",
+        );
         let en = skills(
             g,
             "Project management, data analysis and machine learning; financial reporting; nursing",
         );
         assert_eq!(zh, en);
-        for skill in ["project management", "data analysis", "machine learning", "nursing"] {
+        for skill in [
+            "project management",
+            "data analysis",
+            "machine learning",
+            "nursing",
+        ] {
             assert!(zh.iter().any(|s| s == skill), "{skill} in {zh:?}");
         }
         // English skill names inside Chinese text are still found.
@@ -865,7 +873,10 @@ mod tests {
         for row in rows {
             let columns: Vec<&str> = row.split('\t').collect();
             assert_eq!(columns.len(), 4, "{row}");
-            assert!(columns[3].chars().count() >= 6, "a real justification: {row}");
+            assert!(
+                columns[3].chars().count() >= 6,
+                "a real justification: {row}"
+            );
             for form in columns[0].split('|') {
                 assert_eq!(
                     g.canonical_name(form).map(str::to_lowercase),
@@ -885,7 +896,10 @@ mod tests {
             "\tproject management\t\twhy\n",
         ] {
             let error = g.with_translations(bad.as_bytes()).unwrap_err();
-            assert!(matches!(error, SkillError::Malformed { line: 1, .. }), "{bad:?}: {error}");
+            assert!(
+                matches!(error, SkillError::Malformed { line: 1, .. }),
+                "{bad:?}: {error}"
+            );
         }
     }
 

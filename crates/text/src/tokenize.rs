@@ -242,9 +242,7 @@ impl std::str::FromStr for PromptRole {
         match text.trim().to_ascii_lowercase().as_str() {
             "query" => Ok(Self::Query),
             "passage" | "document" => Ok(Self::Passage),
-            other => Err(format!(
-                "unknown prompt {other:?}: use query or passage"
-            )),
+            other => Err(format!("unknown prompt {other:?}: use query or passage")),
         }
     }
 }

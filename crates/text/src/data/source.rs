@@ -71,7 +71,12 @@ impl std::str::FromStr for TextEncoding {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        match text.trim().to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+        match text
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', '_'], "")
+            .as_str()
+        {
             "utf8" => Ok(Self::Utf8),
             "gb18030" | "gbk" | "gb2312" | "cp936" => Ok(Self::Gb18030),
             _ => Err(format!(
