@@ -45,7 +45,31 @@ enum EvalCommand {
     Classify(commands::eval::ClassifyEvalArgs),
 }
 
+/// Prints the libraries' warnings (a text the model cannot read, ...) on
+/// standard error.
+struct StderrLog;
+
+impl log::Log for StderrLog {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Warn
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            eprintln!("jobfit: warning: {}", record.args());
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static LOGGER: StderrLog = StderrLog;
+
 fn main() -> ExitCode {
+    // Only fails when a logger is already set, which nothing else does.
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(log::LevelFilter::Warn);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Embed(args) => commands::embed::run(args),

@@ -1,7 +1,7 @@
 //! Turning texts into query vectors: cleaning, and the long-text strategies
 //! (truncated head, or chunks pooled by max or mean).
 
-use jobfit_model::TextEmbedder;
+use jobfit_model::{PromptRole, TextEmbedder};
 use jobfit_text::{Cleaner, Encoding};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -96,8 +96,10 @@ pub(crate) fn clean_nonempty(
     Ok(cleaned)
 }
 
-/// The vectors of each text under a strategy: one row for `Head`, one row
-/// per chunk (at most `max_chunks`, from the start) otherwise.
+/// The vectors of each query text (a resume, a title) under a strategy: one
+/// row for `Head`, one row per chunk (at most `max_chunks`, from the start)
+/// otherwise. The model's query prompt, if it has one, starts the text and
+/// every chunk of it.
 pub(crate) fn text_vectors(
     embedder: &TextEmbedder,
     texts: &[&str],
@@ -110,18 +112,25 @@ pub(crate) fn text_vectors(
     let all = match chunking.strategy {
         LongText::Head => {
             counts = vec![1; texts.len()];
-            embedder.embed(texts)?
+            embedder.embed_queries(texts)?
         }
         LongText::ChunkMax | LongText::ChunkMean => {
             let tokenizer = embedder.tokenizer();
+            let prompt = embedder.prompt(PromptRole::Query).unwrap_or("");
+            let prompt_tokens = if prompt.is_empty() {
+                0
+            } else {
+                tokenizer.token_ids(prompt.trim_end())?.len()
+            };
             // The overlap is capped at half the window, so that a small
             // encoder still advances through the text.
-            let window = tokenizer.max_length() - tokenizer.special_tokens_single();
+            let window = (tokenizer.max_length() - tokenizer.special_tokens_single())
+                .saturating_sub(prompt_tokens);
             let overlap = chunking.overlap.min(window / 2);
             let mut encodings: Vec<Encoding> = Vec::new();
             let mut per_text = Vec::with_capacity(texts.len());
             for text in texts {
-                let chunks = tokenizer.chunk(text, overlap)?;
+                let chunks = tokenizer.chunk_with_prefix(text, prompt, overlap)?;
                 let kept = chunks.len().min(chunking.max_chunks);
                 per_text.push(kept);
                 encodings.extend(chunks.into_iter().take(kept).map(|chunk| chunk.encoding));

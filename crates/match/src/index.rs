@@ -704,7 +704,7 @@ fn embed_all(
     let bar = options.progress.bar(texts.len() as u64, message);
     for chunk in texts.chunks(options.chunk_size) {
         let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
-        vectors.add(embedder.embed(&refs)?.view())?;
+        vectors.add(embedder.embed_passages(&refs)?.view())?;
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();

@@ -293,8 +293,13 @@ impl Screener {
             })
             .collect::<Result<Vec<String>>>()?;
 
-        // The job is one short query; each resume may be chunked.
-        let job_vector = self.embedder.embed_one(&job_text)?;
+        // The job is one passage (a job text, as in an index); each resume is
+        // a query and may be chunked.
+        let job_vector = self
+            .embedder
+            .embed_passages(&[job_text.as_str()])?
+            .row(0)
+            .to_vec();
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let resume_vectors = text_vectors(&self.embedder, &refs, options.chunking())?;
         let mut hits: Vec<Hit> = resume_vectors

@@ -10,6 +10,7 @@
 //! tokenizer.json              the tokenizer
 //! sentence_bert_config.json   max length, for sentence-transformers
 //! modules.json, 1_Pooling/    pooling and normalization, for sentence-transformers
+//! config_sentence_transformers.json  the prompts, when the model has them (e5: "query: ")
 //! head.safetensors            the head's weights
 //! jobfit.json                 head kind and configuration, label names, metadata
 //! ```
@@ -165,7 +166,10 @@ pub fn load_checkpoint<H: SavedHead>(dir: &Path, device: &Device) -> Result<Chec
     let mut reader = WeightReader::from_file(&files.weights)?;
     let encoder = BertModel::load(&config, &mut reader, device)?;
     reader.finish()?;
-    let tokenizer = TextTokenizer::from_file(&files.tokenizer)?.with_max_length(meta.max_length)?;
+    let tokenizer = TextTokenizer::from_file(&files.tokenizer)?
+        .with_max_length(meta.max_length)?
+        .with_pad_id(config.pad_token_id)
+        .with_prompts(files.prompts.clone());
 
     let mut head = H::init(&head_config, device)?;
     let mut store = SafetensorsStore::from_file(dir.join("head.safetensors"));
@@ -246,6 +250,22 @@ fn write_hf_files(
             "pooling_mode_mean_sqrt_len_tokens": pooling == Pooling::MeanSqrtLen,
         }),
     )?;
+    let prompts = tokenizer.prompts();
+    if !prompts.is_empty() {
+        // The prompts the model was loaded with travel with it (a model
+        // fine-tuned from e5 keeps "query: " and "passage: ").
+        let mut named = serde_json::Map::new();
+        if let Some(query) = &prompts.query {
+            named.insert("query".into(), query.clone().into());
+        }
+        if let Some(passage) = &prompts.passage {
+            named.insert("passage".into(), passage.clone().into());
+        }
+        write_json(
+            &dir.join(crate::config::PROMPTS_FILE),
+            &serde_json::json!({"prompts": named, "default_prompt_name": null}),
+        )?;
+    }
     write_json(
         &dir.join("modules.json"),
         &serde_json::json!([

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use jobfit_text::Prompts;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Result};
@@ -267,6 +268,10 @@ pub struct ModelFiles {
     pub pooling: Option<Pooling>,
     /// Whether `modules.json` lists a `Normalize` module.
     pub normalize: Option<bool>,
+    /// The prompts of `config_sentence_transformers.json` (`"prompts"`):
+    /// `query` from the prompt named `query`, `passage` from the one named
+    /// `passage` (or `document`); none when the file or the names are absent.
+    pub prompts: Prompts,
 }
 
 impl ModelFiles {
@@ -322,6 +327,7 @@ impl ModelFiles {
                         .is_some_and(|kind| kind.ends_with(".Normalize"))
                 })
             });
+        let prompts = read_prompts(&dir.join("config_sentence_transformers.json"))?;
         Ok(Self {
             dir: dir.to_path_buf(),
             config,
@@ -330,8 +336,52 @@ impl ModelFiles {
             max_seq_length,
             pooling,
             normalize,
+            prompts,
         })
     }
+}
+
+/// The name of the file that holds sentence-transformers' prompts.
+pub(crate) const PROMPTS_FILE: &str = "config_sentence_transformers.json";
+
+/// Reads the prompts of `config_sentence_transformers.json`; a missing file
+/// or a file without `"prompts"` gives none.
+fn read_prompts(path: &Path) -> Result<Prompts> {
+    let Some(file) = read_optional::<serde_json::Value>(path)? else {
+        return Ok(Prompts::none());
+    };
+    prompts_from_json(&file).map_err(|message| ModelError::Prompts {
+        path: path.to_path_buf(),
+        message,
+    })
+}
+
+/// The query and passage prompts of a parsed `config_sentence_transformers.json`.
+pub(crate) fn prompts_from_json(file: &serde_json::Value) -> std::result::Result<Prompts, String> {
+    let object = file
+        .as_object()
+        .ok_or_else(|| "the file is not a JSON object".to_string())?;
+    let prompts = match object.get("prompts") {
+        None | Some(serde_json::Value::Null) => return Ok(Prompts::none()),
+        Some(serde_json::Value::Object(prompts)) => prompts,
+        Some(other) => return Err(format!("\"prompts\" is {other}, not an object")),
+    };
+    for (name, value) in prompts {
+        if !value.is_string() {
+            return Err(format!("prompt {name:?} is {value}, not a string"));
+        }
+    }
+    let get = |name: &str| {
+        prompts
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .filter(|prompt| !prompt.is_empty())
+            .map(str::to_string)
+    };
+    Ok(Prompts {
+        query: get("query"),
+        passage: get("passage").or_else(|| get("document")),
+    })
 }
 
 fn read_optional<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
@@ -394,6 +444,43 @@ mod tests {
         config.model_type = "gpt2".into();
         let error = config.validate().unwrap_err().to_string();
         assert!(error.contains("gpt2") && error.contains("bert"), "{error}");
+    }
+
+    #[test]
+    fn prompts_come_from_sentence_transformers_names() {
+        let file = serde_json::json!({
+            "prompts": {"query": "query: ", "passage": "passage: "},
+            "default_prompt_name": null
+        });
+        let prompts = prompts_from_json(&file).unwrap();
+        assert_eq!(prompts.query.as_deref(), Some("query: "));
+        assert_eq!(prompts.passage.as_deref(), Some("passage: "));
+        let file = serde_json::json!({"prompts": {"query": "q: ", "document": "d: "}});
+        assert_eq!(
+            prompts_from_json(&file).unwrap().passage.as_deref(),
+            Some("d: ")
+        );
+        let file = serde_json::json!({"__version__": {"sentence_transformers": "3.0.0"}});
+        assert!(prompts_from_json(&file).unwrap().is_empty());
+    }
+
+    #[test]
+    fn malformed_prompts_are_named() {
+        for bad in [
+            serde_json::json!({"prompts": ["query: "]}),
+            serde_json::json!({"prompts": {"query": 3}}),
+            serde_json::json!("query: "),
+        ] {
+            assert!(prompts_from_json(&bad).is_err(), "{bad}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(PROMPTS_FILE);
+        std::fs::write(&path, r#"{"prompts": {"query": ["x"]}}"#).unwrap();
+        let error = read_prompts(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("malformed prompts") && error.contains("query"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use burn::prelude::*;
-use jobfit_text::{EncodedBatch, Encoding, TextTokenizer};
+use jobfit_text::{Coverage, EncodedBatch, Encoding, PromptRole, Prompts, TextTokenizer};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -31,17 +31,22 @@ pub struct ModelIdentity {
     pub normalize: bool,
     /// Maximum tokens per text.
     pub max_length: usize,
+    /// The prompts prepended to queries and passages (none for models
+    /// without prompts, and for indexes saved before prompts existed).
+    #[serde(default, skip_serializing_if = "Prompts::is_empty")]
+    pub prompts: Prompts,
 }
 
 impl ModelIdentity {
     /// Whether vectors of `other` can be compared with vectors of `self`
-    /// (same weights, width, pooling and normalization; the name and the
-    /// maximum length may differ).
+    /// (same weights, width, pooling, normalization and prompts; the name and
+    /// the maximum length may differ).
     pub fn compatible_with(&self, other: &Self) -> bool {
         self.weights_hash == other.weights_hash
             && self.dim == other.dim
             && self.pooling == other.pooling
             && self.normalize == other.normalize
+            && self.prompts == other.prompts
     }
 }
 
@@ -54,7 +59,9 @@ pub struct Pretrained {
     /// Its configuration.
     pub config: BertConfig,
     /// The tokenizer, truncating at sentence-transformers' `max_seq_length`
-    /// when the directory gives one, capped by the model's position limit.
+    /// when the directory gives one, capped by the model's position limit,
+    /// padding with the configuration's `pad_token_id`, and carrying the
+    /// directory's prompts (so that a model saved from it keeps them).
     pub tokenizer: TextTokenizer,
     /// The files found in the directory and sentence-transformers' settings.
     pub files: ModelFiles,
@@ -82,7 +89,10 @@ impl Pretrained {
             .max_seq_length
             .unwrap_or(config.max_sequence_length())
             .min(config.max_sequence_length());
-        let tokenizer = tokenizer.with_max_length(max_length)?;
+        let tokenizer = tokenizer
+            .with_max_length(max_length)?
+            .with_pad_id(config.pad_token_id)
+            .with_prompts(files.prompts.clone());
         Ok(Self {
             model,
             config,
@@ -109,6 +119,17 @@ pub struct EmbedderOptions {
     pub batch_size: Option<usize>,
     /// Which implementation runs the encoder. Default [`Engine::Auto`].
     pub engine: Option<Engine>,
+    /// The prompts of [`TextEmbedder::embed_queries`] and
+    /// [`TextEmbedder::embed_passages`]. Default: the directory's
+    /// `config_sentence_transformers.json` (the tokenizer's prompts for
+    /// [`TextEmbedder::from_parts`]); `Some(Prompts::none())` turns them off.
+    pub prompts: Option<Prompts>,
+    /// Keep the fast path's word-embedding table in f16 (each looked-up row
+    /// widened to f32). Default: when the table is over 64 MB in f32
+    /// (multilingual vocabularies: 384 MB -> 192 MB for
+    /// multilingual-e5-small, whose embeddings then still match the reference
+    /// within 1e-5).
+    pub f16_word_table: Option<bool>,
 }
 
 /// Which implementation runs inference.
@@ -177,6 +198,10 @@ impl TextEmbedder {
     /// The default batch size.
     pub const DEFAULT_BATCH_SIZE: usize = 32;
 
+    /// Word-embedding tables larger than this (in f32) are kept in f16 by
+    /// default on the fast path.
+    pub const F16_WORD_TABLE_BYTES: usize = 64 * 1024 * 1024;
+
     /// Loads a Hugging Face model directory with default options.
     pub fn from_dir(dir: impl AsRef<Path>, device: &Device) -> Result<Self> {
         Self::from_dir_with(dir, EmbedderOptions::default(), device)
@@ -203,6 +228,8 @@ impl TextEmbedder {
             normalize: Some(options.normalize.or(files.normalize).unwrap_or(true)),
             batch_size: options.batch_size,
             engine: options.engine,
+            prompts: options.prompts,
+            f16_word_table: options.f16_word_table,
         };
         Self::assemble(
             pretrained.model,
@@ -255,7 +282,10 @@ impl TextEmbedder {
                 "max length must be positive".into(),
             ));
         }
-        let tokenizer = tokenizer.with_max_length(max_length)?;
+        let mut tokenizer = tokenizer.with_max_length(max_length)?;
+        if let Some(prompts) = options.prompts {
+            tokenizer = tokenizer.with_prompts(prompts);
+        }
         let batch_size = options.batch_size.unwrap_or(Self::DEFAULT_BATCH_SIZE);
         if batch_size == 0 {
             return Err(ModelError::InvalidArgument(
@@ -271,6 +301,7 @@ impl TextEmbedder {
             pooling,
             normalize,
             max_length,
+            prompts: tokenizer.prompts().clone(),
         };
         let fast = match options.engine.unwrap_or_default() {
             Engine::Burn => None,
@@ -285,6 +316,11 @@ impl TextEmbedder {
             Engine::Auto if is_flex(device) => FastEncoder::from_model(&model, &config).ok(),
             Engine::Auto => None,
         };
+        let table_bytes = config.vocab_size * config.hidden_size * 4;
+        let f16_words = options
+            .f16_word_table
+            .unwrap_or(table_bytes > Self::F16_WORD_TABLE_BYTES);
+        let fast = fast.map(|fast| fast.with_f16_word_table(f16_words));
         Ok(Self {
             model,
             tokenizer,
@@ -300,14 +336,82 @@ impl TextEmbedder {
 
     /// Embeds texts, one row per text in input order.
     ///
-    /// Texts go to the tokenizer unchanged; texts longer than the maximum
-    /// length are truncated exactly as sentence-transformers truncates them.
+    /// Texts go to the tokenizer unchanged (no prompt); texts longer than the
+    /// maximum length are truncated exactly as sentence-transformers
+    /// truncates them.
     pub fn embed(&self, texts: &[&str]) -> Result<Array2<f32>> {
         if texts.is_empty() {
             return Err(ModelError::EmptyBatch);
         }
         let encodings = self.tokenizer.encode_all(texts)?;
         self.embed_encodings(&encodings)
+    }
+
+    /// Embeds queries (resumes, job titles): [`Self::embed`] with the query
+    /// prompt in front of each text (`"query: "` for e5 models), or the texts
+    /// as given when the model has no query prompt.
+    pub fn embed_queries(&self, texts: &[&str]) -> Result<Array2<f32>> {
+        self.embed_as(PromptRole::Query, texts)
+    }
+
+    /// Embeds passages (job texts): [`Self::embed`] with the passage prompt
+    /// in front of each text (`"passage: "` for e5 models), or the texts as
+    /// given when the model has no passage prompt.
+    pub fn embed_passages(&self, texts: &[&str]) -> Result<Array2<f32>> {
+        self.embed_as(PromptRole::Passage, texts)
+    }
+
+    /// Embeds texts in a role: with that role's prompt, if any.
+    pub fn embed_as(&self, role: PromptRole, texts: &[&str]) -> Result<Array2<f32>> {
+        match self.prompt(role) {
+            None => self.embed(texts),
+            Some(prompt) => {
+                let prompted: Vec<String> =
+                    texts.iter().map(|text| format!("{prompt}{text}")).collect();
+                let refs: Vec<&str> = prompted.iter().map(String::as_str).collect();
+                self.embed(&refs)
+            }
+        }
+    }
+
+    /// The prompts this embedder applies by role.
+    pub fn prompts(&self) -> &Prompts {
+        self.tokenizer.prompts()
+    }
+
+    /// The prompt of `role`, if any.
+    pub fn prompt(&self, role: PromptRole) -> Option<&str> {
+        self.tokenizer.prompts().get(role)
+    }
+
+    /// How much of each text the vocabulary knows: a text whose tokens are
+    /// mostly unknown ([`Coverage::mostly_unknown`]) is in a script the
+    /// model cannot read, and its embedding is close to noise.
+    pub fn coverage(&self, texts: &[&str]) -> Result<Vec<Coverage>> {
+        Ok(self
+            .tokenizer
+            .encode_all(texts)?
+            .iter()
+            .map(|encoding| self.tokenizer.coverage(encoding))
+            .collect())
+    }
+
+    /// Warns (through the `log` facade) when texts are mostly unknown tokens.
+    fn warn_unknown(&self, encodings: &[Encoding]) {
+        let unreadable = encodings
+            .iter()
+            .filter(|encoding| self.tokenizer.coverage(encoding).mostly_unknown())
+            .count();
+        if unreadable > 0 {
+            log::warn!(
+                "{unreadable} of {} texts are mostly tokens that the vocabulary of {} does not \
+                 know: their embeddings carry little meaning. For Chinese and other languages \
+                 use a multilingual model (scripts/fetch-model.sh multilingual-e5-small, then \
+                 --model models/multilingual-e5-small)",
+                encodings.len(),
+                self.identity.name
+            );
+        }
     }
 
     /// Embeds one text.
@@ -320,6 +424,7 @@ impl TextEmbedder {
         if encodings.is_empty() {
             return Err(ModelError::EmptyBatch);
         }
+        self.warn_unknown(encodings);
         let dim = self.config.hidden_size;
         let mut out = Array2::<f32>::zeros((encodings.len(), dim));
         // Longest first: similar lengths share a batch, so padding is minimal.

@@ -101,6 +101,19 @@ pub enum ModelError {
         /// File tensors the model does not use.
         unused: Vec<String>,
     },
+    /// `config_sentence_transformers.json` has prompts that are not a map
+    /// of names to strings.
+    #[error(
+        "{path} has malformed prompts: {message}; write them as \
+         {{\"prompts\": {{\"query\": \"query: \", \"passage\": \"passage: \"}}}}, or delete \
+         the file to embed texts without prompts"
+    )]
+    Prompts {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// The tokenizer could not be loaded or failed on a text.
     #[error(transparent)]
     Tokenize(#[from] jobfit_text::TokenizeError),

@@ -29,5 +29,6 @@ pub use heads::{
     EncoderFeatures, EncoderWithHead, Head, HeadPooling, PairScoringHead, PairScoringHeadConfig,
     SavedHead,
 };
+pub use jobfit_text::{Coverage, PromptRole, Prompts};
 pub use pooling::{Pooling, l2_normalize};
 pub use weights::{WeightReader, WeightWriter};

@@ -5,6 +5,7 @@ mod support;
 
 mod checkpoint;
 mod loading;
+mod multilingual;
 mod parity;
 
 /// The device the parity tests run on: libtorch when built with the `tch`

@@ -36,5 +36,5 @@ pub use job::{Job, JobColumns, JobReader, SalaryRange, read_jobs_csv, read_jobs_
 pub use jsonl::{JsonlReader, read_jsonl};
 pub use record::MetadataColumns;
 pub use resume::{Resume, ResumeColumns, ResumeReader, read_resumes_csv, read_resumes_jsonl};
-pub use source::{DataSource, ReadOptions};
+pub use source::{DataSource, ReadOptions, TextEncoding};
 pub use table::{CsvRows, CsvTable};

@@ -31,8 +31,8 @@ mod tokenize;
 pub use clean::{CleanError, Cleaner, CleanerBuilder, clean};
 pub use data::{
     CsvRows, CsvTable, DataError, DataSource, Job, JobColumns, JobReader, JsonlReader,
-    MetadataColumns, ReadOptions, Resume, ResumeColumns, ResumeReader, SalaryRange, read_jobs_csv,
-    read_jobs_jsonl, read_jsonl, read_resumes_csv, read_resumes_jsonl,
+    MetadataColumns, ReadOptions, Resume, ResumeColumns, ResumeReader, SalaryRange, TextEncoding,
+    read_jobs_csv, read_jobs_jsonl, read_jsonl, read_resumes_csv, read_resumes_jsonl,
 };
 pub use dedup::{DedupError, Deduplicator, DeduplicatorBuilder, DuplicateGroup, MinHashSignature};
 pub use garbage::{
@@ -46,5 +46,6 @@ pub use redact::{
 pub use sections::{Section, SectionKind, section_text, split_sections};
 pub use skills::{Result as SkillResult, SkillEntry, SkillError, SkillGazetteer, SkillMatch};
 pub use tokenize::{
-    Chunk, EncodedBatch, Encoding, Result as TokenizeResult, TextTokenizer, TokenizeError,
+    Chunk, Coverage, EncodedBatch, Encoding, PromptRole, Prompts, Result as TokenizeResult,
+    TextTokenizer, TokenizeError, VocabularyKind,
 };

@@ -1,5 +1,5 @@
-//! PII redaction: emails, phone numbers, URLs, birth dates, ages and gender words replaced by typed
-//! placeholders.
+//! PII redaction: emails, phone numbers, URLs, birth dates, ages, gender words, names, ID numbers,
+//! messaging ids and street addresses replaced by typed placeholders.
 //!
 //! A [`Redactor`] finds every enabled [`PiiKind`] in a text, resolves overlapping matches (the
 //! earliest match wins, then the longest), and returns a [`Redacted`] text together with one
@@ -32,6 +32,21 @@
 //!   (not in `其他`, `吉他`, `他人`, `他们`, ...), `男性`, `女性`, `男士`, `女士`, `先生`, `小姐`, and `男` / `女`
 //!   standing alone (`性别：男`, `张三 | 女 | 28岁`) but not inside a word such as `女装` (women's clothing).
 //!   Gendered job titles (`chairman`, `waitress`) are not covered.
+//! - [`PiiKind::Name`]: the name after a name label (`姓名：张伟`, `姓名 欧阳娜娜`, `Name: Jane Doe`):
+//!   two to four Han characters (or two Han names joined by `·`), or one to three capitalised words.
+//!   Names elsewhere in the text are not found: that needs a named-entity model.
+//! - [`PiiKind::IdNumber`]: Chinese resident ID numbers, 18 characters (6-digit region, birth date,
+//!   3 digits, a check digit or `X`), when the check digit is right (ISO 7064 MOD 11-2) or a label
+//!   (`身份证`, `身份证号`, `ID No.`) stands before it; 15-digit first-generation numbers after a label.
+//! - [`PiiKind::MessagingId`]: WeChat and QQ ids after their label (`微信：zhang_wei88`, `WeChat ID:
+//!   wxid_abc123`, `QQ：12345678`, `QQ号 12345678`); a WeChat id is a phone number or 6 to 20 letters,
+//!   digits, `_` and `-` starting with a letter, a QQ id 5 to 11 digits.
+//! - [`PiiKind::Address`]: a Chinese address after an address label (`地址：`, `住址`, `家庭住址`,
+//!   `通讯地址`, `现居住地`, up to the end of the clause), and an unlabelled street address with its
+//!   place and number (`北京市朝阳区建国路88号`, `浦东新区世纪大道1500号东方大厦4层`): a city (`市`)
+//!   and/or a district or county (`区`, `县`) of two to four characters, a street ending in
+//!   `路`/`街`/`道`/`巷`/`弄`/`胡同`, a number with `号`, and the building, floor and room after it. A
+//!   place alone (`北京`, `上海市浦东新区`) stays, and so does a street without its place.
 //!
 //! By default every kind is on and every match becomes its kind's placeholder
 //! ([`PiiKind::placeholder`]). [`GenderStyle::Neutral`] instead turns pronouns and titles into
@@ -62,20 +77,33 @@ pub enum PiiKind {
     Age,
     /// A word that reveals gender: a pronoun, a title, a gender noun or a gender field's value.
     Gender,
+    /// A person's name after a name label (`姓名：张伟`).
+    Name,
+    /// A national ID number (Chinese resident ID card).
+    IdNumber,
+    /// A WeChat or QQ id.
+    MessagingId,
+    /// A street address.
+    Address,
 }
 
 impl PiiKind {
     /// Every kind, in the order of the enum.
-    pub const ALL: [PiiKind; 6] = [
+    pub const ALL: [PiiKind; 10] = [
         PiiKind::Email,
         PiiKind::Phone,
         PiiKind::Url,
         PiiKind::DateOfBirth,
         PiiKind::Age,
         PiiKind::Gender,
+        PiiKind::Name,
+        PiiKind::IdNumber,
+        PiiKind::MessagingId,
+        PiiKind::Address,
     ];
 
-    /// The default placeholder: `[EMAIL]`, `[PHONE]`, `[URL]`, `[DOB]`, `[AGE]` or `[GENDER]`.
+    /// The default placeholder: `[EMAIL]`, `[PHONE]`, `[URL]`, `[DOB]`, `[AGE]`, `[GENDER]`,
+    /// `[NAME]`, `[ID]`, `[MESSAGING]` or `[ADDRESS]`.
     pub const fn placeholder(self) -> &'static str {
         match self {
             PiiKind::Email => "[EMAIL]",
@@ -84,6 +112,10 @@ impl PiiKind {
             PiiKind::DateOfBirth => "[DOB]",
             PiiKind::Age => "[AGE]",
             PiiKind::Gender => "[GENDER]",
+            PiiKind::Name => "[NAME]",
+            PiiKind::IdNumber => "[ID]",
+            PiiKind::MessagingId => "[MESSAGING]",
+            PiiKind::Address => "[ADDRESS]",
         }
     }
 
@@ -96,6 +128,10 @@ impl PiiKind {
             PiiKind::DateOfBirth => "date_of_birth",
             PiiKind::Age => "age",
             PiiKind::Gender => "gender",
+            PiiKind::Name => "name",
+            PiiKind::IdNumber => "id_number",
+            PiiKind::MessagingId => "messaging_id",
+            PiiKind::Address => "address",
         }
     }
 
@@ -108,6 +144,10 @@ impl PiiKind {
             PiiKind::DateOfBirth => 3,
             PiiKind::Age => 4,
             PiiKind::Gender => 5,
+            PiiKind::Name => 6,
+            PiiKind::IdNumber => 7,
+            PiiKind::MessagingId => 8,
+            PiiKind::Address => 9,
         }
     }
 }
@@ -380,6 +420,18 @@ impl Redactor {
         }
         if self.is_enabled(PiiKind::Gender) {
             find_gender(text, self.gender_style, &mut found);
+        }
+        if self.is_enabled(PiiKind::Name) {
+            find_names(text, &mut found);
+        }
+        if self.is_enabled(PiiKind::IdNumber) {
+            find_id_numbers(text, &mut found);
+        }
+        if self.is_enabled(PiiKind::MessagingId) {
+            find_messaging_ids(text, &mut found);
+        }
+        if self.is_enabled(PiiKind::Address) {
+            find_addresses(text, &mut found);
         }
         resolve_overlaps(found)
     }
@@ -883,6 +935,157 @@ fn find_gender(text: &str, style: GenderStyle, out: &mut Vec<Match>) {
             let literal = matches!(m.as_str(), "他" | "她").then_some("TA");
             out.push(gender(m.range(), literal));
         }
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Names, ID numbers, messaging ids and addresses
+
+/// A name after a name label; group 1 is the name.
+static NAME_LABELLED: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?:姓\s*名|(?i:\b(?:full\s+)?name\b))\s*[:：]?\s*(\p{Han}{1,4}[·•]\p{Han}{1,6}|\p{Han}{2,4}|\p{Lu}[\p{L}'\-]*(?:[ 	]+\p{Lu}[\p{L}'\-]*){0,2})",
+    )
+});
+
+/// Words that follow `Name:` in forms and postings without being a name.
+const NOT_NAMES: &str = "of the and or not required n/a na none";
+
+fn find_names(text: &str, out: &mut Vec<Match>) {
+    for caps in NAME_LABELLED.captures_iter(text) {
+        let (Some(whole), Some(name)) = (caps.get(0), caps.get(1)) else {
+            continue;
+        };
+        let latin = name.as_str().starts_with(|c: char| c.is_ascii_alphabetic());
+        // An English label needs its colon (`name` alone is a word), and a Han name must end where
+        // the Han run ends.
+        // A Han name needs a colon or a space after its label (`姓名要求` is not a name field).
+        let separated = whole.as_str()[..name.start() - whole.start()]
+            .contains(|c: char| c == ':' || c == '：' || c.is_whitespace());
+        if (latin && !whole.as_str().contains([':', '：'])) || (!latin && !separated) {
+            continue;
+        }
+        if latin
+            && NOT_NAMES
+                .split_whitespace()
+                .any(|w| w.eq_ignore_ascii_case(name.as_str()))
+        {
+            continue;
+        }
+        if !latin && char_at(text, name.end()).is_some_and(is_han) {
+            continue;
+        }
+        out.push(Match::new(PiiKind::Name, name.range()));
+    }
+}
+
+/// An 18-character Chinese resident ID: region, birth date (19xx/20xx), sequence, check character.
+static ID_CN: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]",
+    )
+});
+
+/// An ID number after its label; group 1 is the number (18 or 15 characters).
+static ID_LABELLED: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?:身份证(?:号码|号)?|公民身份号码|(?i:\bID\s*(?:card\s*)?(?:no\.?|number|#)))\s*[:：]?\s*([0-9]{17}[0-9Xx]|[0-9]{15})",
+    )
+});
+
+/// Whether the 18th character of a Chinese ID is its ISO 7064 MOD 11-2 check character.
+fn id_checksum_ok(id: &str) -> bool {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const CHECK: &[u8; 11] = b"10X98765432";
+    let bytes = id.as_bytes();
+    if bytes.len() != 18 {
+        return false;
+    }
+    let mut sum = 0;
+    for (byte, weight) in bytes[..17].iter().zip(WEIGHTS) {
+        if !byte.is_ascii_digit() {
+            return false;
+        }
+        sum += u32::from(byte - b'0') * weight;
+    }
+    bytes[17].to_ascii_uppercase() == CHECK[(sum % 11) as usize]
+}
+
+fn find_id_numbers(text: &str, out: &mut Vec<Match>) {
+    let glued = |span: &Range<usize>| {
+        char_before(text, span.start).is_some_and(|c| c.is_ascii_alphanumeric())
+            || char_at(text, span.end).is_some_and(|c| c.is_ascii_alphanumeric())
+    };
+    for caps in ID_LABELLED.captures_iter(text) {
+        if let Some(number) = caps.get(1)
+            && !glued(&number.range())
+        {
+            out.push(Match::new(PiiKind::IdNumber, number.range()));
+        }
+    }
+    for m in ID_CN.find_iter(text) {
+        if id_checksum_ok(m.as_str()) && !glued(&m.range()) {
+            out.push(Match::new(PiiKind::IdNumber, m.range()));
+        }
+    }
+}
+
+/// A WeChat or QQ id after its label; group 1 is a WeChat id, group 2 a QQ number.
+static MESSAGING_LABELLED: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?:(?:微信号?\s*[:：]?|(?i:\bwe\s?chat\b)(?:\s*(?i:id|no\.?)\s*[:：]?|\s*[:：])|(?i:\bwx\b)\s*[:：])\s*(1[3-9][0-9]{9}|[A-Za-z][A-Za-z0-9_\-]{5,19})|(?i:\bQQ)(?:\s*(?:号码?|(?i:no\.?|number|#)))?\s*[:：]?\s*([1-9][0-9]{4,10}))",
+    )
+});
+
+fn find_messaging_ids(text: &str, out: &mut Vec<Match>) {
+    for caps in MESSAGING_LABELLED.captures_iter(text) {
+        let Some(id) = caps.get(1).or_else(|| caps.get(2)) else {
+            continue;
+        };
+        // The id must end where its word ends (`QQ12345678901234` is no QQ number).
+        if char_at(text, id.end()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        out.push(Match::new(PiiKind::MessagingId, id.range()));
+    }
+}
+
+/// An address after its label; group 1 is the address, up to the end of the clause.
+static ADDRESS_LABELLED: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?:家庭住址|家庭地址|通讯地址|联系地址|居住地址|现居住地|现住址|户籍地址|住址|地址)\s*[:：]?\s*([^\s,，;；。|
+][^,，;；。|
+]{3,60}?)\s*(?:[,，;；。|
+]|$)",
+    )
+});
+
+/// Characters that precede a place name without being part of it (`在`, `于`, `住`, `位`, ...).
+const ADDRESS_LEADERS: &[char] = &['在', '于', '住', '位', '至', '到', '从', '往', '自', '居'];
+
+/// A street address: a place (an optional province, then a city, a district or county, or both), a
+/// street, its number and what follows the number (building, floor, room).
+static ADDRESS_STREET: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?:\p{Han}{2,4}(?:省|自治区))?(?:\p{Han}{2,4}市(?:\p{Han}{2,4}[区县])?|\p{Han}{2,4}[区县])\p{Han}{1,8}?(?:路|街|大道|道|巷|弄|胡同)[0-9]{1,5}(?:-[0-9]{1,5})?号(?:\p{Han}{0,8}?[0-9A-Za-z\-]{1,6}(?:号楼|栋|幢|座|单元|层|楼|室|号))*",
+    )
+});
+
+fn find_addresses(text: &str, out: &mut Vec<Match>) {
+    for caps in ADDRESS_LABELLED.captures_iter(text) {
+        if let Some(address) = caps.get(1)
+            && address.as_str().chars().any(is_han)
+        {
+            out.push(Match::new(PiiKind::Address, address.range()));
+        }
+    }
+    for m in ADDRESS_STREET.find_iter(text) {
+        // The place may have taken a preposition or verb before it (`住在杭州市...`): leave those.
+        let address = m.as_str().trim_start_matches(ADDRESS_LEADERS);
+        out.push(Match::new(
+            PiiKind::Address,
+            m.end() - address.len()..m.end(),
+        ));
     }
 }
 

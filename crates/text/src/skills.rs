@@ -53,11 +53,15 @@ use serde::{Deserialize, Serialize};
 /// The bundled default gazetteer, as committed in `crates/text/data/skills.tsv`.
 const DEFAULT_TSV: &str = include_str!("../data/skills.tsv");
 
-/// Built on first use; the bundled file is checked by the unit test `default_gazetteer_parses`.
+/// The bundled Chinese names of skills, `crates/text/data/skills-zh.tsv` (hand-made, one justification per row).
+const DEFAULT_ZH_TSV: &str = include_str!("../data/skills-zh.tsv");
+
+/// Built on first use; the bundled files are checked by the unit test `default_gazetteer_parses`.
 static DEFAULT: LazyLock<SkillGazetteer> = LazyLock::new(|| {
-    // Cannot fail: the TSV is compiled in and the test `default_gazetteer_parses` builds it on every test run.
+    // Cannot fail: the TSVs are compiled in and the test `default_gazetteer_parses` builds them on every test run.
     SkillGazetteer::from_tsv_reader(DEFAULT_TSV.as_bytes())
-        .expect("the bundled skills.tsv is a valid gazetteer")
+        .and_then(|gazetteer| gazetteer.with_translations(DEFAULT_ZH_TSV.as_bytes()))
+        .expect("the bundled skills.tsv and skills-zh.tsv are a valid gazetteer")
 });
 
 /// An error while building a [`SkillGazetteer`].
@@ -352,6 +356,104 @@ impl SkillGazetteer {
             path: path.into(),
             source: Box::new(source),
         })
+    }
+
+    /// Adds the names of skills in another language from a TSV of four tab-separated columns: the forms in that
+    /// language (separated by `|`), the canonical skill they name, English forms to add with them (separated by
+    /// `|`, may be empty), and why the forms mean that skill (required: the list is meant to be reviewed).
+    ///
+    /// The canonical skill is looked up by name ignoring case; its entry gains the forms as aliases (and the
+    /// source `zh-curated`). A skill the gazetteer does not have is created with the English forms. So
+    /// `项目管理<TAB>project management<TAB><TAB>...` makes `项目管理` in a Chinese resume the same skill as
+    /// `project management` in an English job. The bundled default gazetteer includes
+    /// `crates/text/data/skills-zh.tsv` this way.
+    ///
+    /// ```
+    /// use jobfit_text::{SkillEntry, SkillGazetteer};
+    ///
+    /// let gazetteer = SkillGazetteer::from_entries([SkillEntry::new("project management")])?
+    ///     .with_translations("项目管理\tproject management\t\t项目 (project) + 管理 (management)\n".as_bytes())?;
+    /// assert_eq!(gazetteer.skill_set("五年项目管理经验").into_iter().collect::<Vec<_>>(), ["project management"]);
+    /// # Ok::<(), jobfit_text::SkillError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SkillError::Read`] and [`SkillError::Malformed`] (with the line) for a line that cannot be read or has
+    /// not four columns, an empty form list, name or justification; the errors of
+    /// [`from_entries`](Self::from_entries) when a form is unusable or already belongs to another skill.
+    pub fn with_translations<R: Read>(&self, reader: R) -> Result<Self> {
+        let mut entries = self.inner.entries.clone();
+        let mut by_name: HashMap<String, usize> = HashMap::new();
+        for (index, entry) in entries.iter().enumerate() {
+            by_name.entry(entry.name.to_lowercase()).or_insert(index);
+        }
+        let mut reader = BufReader::new(reader);
+        let mut buf = String::new();
+        let mut line = 0;
+        loop {
+            buf.clear();
+            line += 1;
+            match reader.read_line(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(source) => return Err(SkillError::Read { line, source }),
+            }
+            let text = buf.strip_suffix('\n').unwrap_or(&buf);
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            if text.trim().is_empty() || text.starts_with('#') {
+                continue;
+            }
+            let malformed = |reason: &str| SkillError::Malformed {
+                line,
+                text: text.to_owned(),
+                reason: reason.to_owned(),
+            };
+            let columns: Vec<&str> = text.split('\t').map(str::trim).collect();
+            let [forms, name, english, why] = columns[..] else {
+                return Err(malformed(
+                    "a translation line has 4 columns: forms, canonical skill, English forms, why",
+                ));
+            };
+            let list = |column: &str| -> Vec<String> {
+                column
+                    .split('|')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            };
+            let (forms, english) = (list(forms), list(english));
+            if forms.is_empty() || name.is_empty() || why.is_empty() {
+                return Err(malformed(
+                    "the forms, the canonical skill and the justification must not be empty",
+                ));
+            }
+            let index = match by_name.get(&name.to_lowercase()) {
+                Some(&index) => index,
+                None => {
+                    by_name.insert(name.to_lowercase(), entries.len());
+                    entries.push(SkillEntry::new(name));
+                    entries.len() - 1
+                }
+            };
+            let entry = &mut entries[index];
+            let mut known: BTreeSet<String> = std::iter::once(&entry.name)
+                .chain(&entry.aliases)
+                .filter_map(|form| form_key(form).ok())
+                .collect();
+            for form in english.into_iter().chain(forms) {
+                if let Ok(key) = form_key(&form)
+                    && known.insert(key)
+                {
+                    entry.aliases.push(form);
+                }
+            }
+            if !entry.sources.iter().any(|source| source == "zh-curated") {
+                entry.sources.push("zh-curated".to_owned());
+            }
+        }
+        Self::build(entries, None)
     }
 
     /// The entries, in the order given.
@@ -733,6 +835,72 @@ mod tests {
 
     fn skills(g: &SkillGazetteer, text: &str) -> Vec<String> {
         g.extract(text).into_iter().map(|m| m.skill).collect()
+    }
+
+    #[test]
+    fn chinese_names_map_to_the_english_skills() {
+        let g = SkillGazetteer::default_gazetteer();
+        let zh = skills(
+            g,
+            "五年项目管理经验，擅长数据分析和机器学习，负责财务报表编制；三甲医院护理工作",
+        );
+        let en = skills(
+            g,
+            "Project management, data analysis and machine learning; financial reporting; nursing",
+        );
+        assert_eq!(zh, en);
+        for skill in [
+            "project management",
+            "data analysis",
+            "machine learning",
+            "nursing",
+        ] {
+            assert!(zh.iter().any(|s| s == skill), "{skill} in {zh:?}");
+        }
+        // English skill names inside Chinese text are still found.
+        let mixed = skills(g, "熟悉Spring Boot和MySQL，了解大数据");
+        assert!(mixed.iter().any(|s| s == "Spring Boot") && mixed.iter().any(|s| s == "big data"));
+    }
+
+    #[test]
+    fn every_translation_row_is_justified_and_lands_on_one_skill() {
+        let rows: Vec<&str> = DEFAULT_ZH_TSV
+            .lines()
+            .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+            .collect();
+        assert!(rows.len() >= 60, "{} rows", rows.len());
+        let g = SkillGazetteer::default_gazetteer();
+        for row in rows {
+            let columns: Vec<&str> = row.split('\t').collect();
+            assert_eq!(columns.len(), 4, "{row}");
+            assert!(
+                columns[3].chars().count() >= 6,
+                "a real justification: {row}"
+            );
+            for form in columns[0].split('|') {
+                assert_eq!(
+                    g.canonical_name(form).map(str::to_lowercase),
+                    Some(columns[1].to_lowercase()),
+                    "{form} in {row}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_translations_are_refused_with_their_line() {
+        let g = SkillGazetteer::from_entries([SkillEntry::new("project management")]).unwrap();
+        for bad in [
+            "项目管理\tproject management\n",
+            "项目管理\tproject management\t\t\n",
+            "\tproject management\t\twhy\n",
+        ] {
+            let error = g.with_translations(bad.as_bytes()).unwrap_err();
+            assert!(
+                matches!(error, SkillError::Malformed { line: 1, .. }),
+                "{bad:?}: {error}"
+            );
+        }
     }
 
     #[test]

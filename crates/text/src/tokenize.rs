@@ -1,11 +1,21 @@
 //! Tokenization over Hugging Face `tokenizers`: single texts, pairs, truncation,
-//! padding to the longest in a batch, and long-document chunking.
+//! padding to the longest in a batch, long-document chunking, the prompts a
+//! model prepends by role, and how much of a text the vocabulary knows.
+//!
+//! Nothing here assumes BERT's WordPiece: the special tokens, the padding id,
+//! the window of a chunk and the layout of a pair all come from the
+//! tokenizer itself (its post-processor and added tokens). WordPiece (BERT,
+//! MiniLM), Unigram (SentencePiece: XLM-R, multilingual-e5) and WordLevel
+//! vocabularies are supported; byte-level BPE is refused at load.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use tokenizers::models::ModelWrapper;
+use tokenizers::pre_tokenizers::PreTokenizerWrapper;
 use tokenizers::tokenizer::{Token, TruncationDirection, TruncationParams, TruncationStrategy};
 use tokenizers::{Encoding as HfEncoding, Tokenizer};
 
@@ -65,6 +75,16 @@ pub enum TokenizeError {
     /// The underlying tokenizer failed on a text.
     #[error("tokenization failed: {0}")]
     Encode(String),
+    /// The tokenizer's model is neither WordPiece, Unigram nor WordLevel.
+    #[error(
+        "the tokenizer's model is {model}, which jobfit does not support: use a model whose \
+         tokenizer.json has a WordPiece (BERT), Unigram (SentencePiece, e.g. multilingual-e5) \
+         or WordLevel model"
+    )]
+    UnsupportedModel {
+        /// The model type found (`BPE`).
+        model: &'static str,
+    },
 }
 
 /// The result type of this module.
@@ -158,6 +178,102 @@ pub struct Chunk {
     pub encoding: Encoding,
 }
 
+/// The kind of vocabulary a tokenizer uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum VocabularyKind {
+    /// BERT's WordPiece (`##` continuation pieces).
+    WordPiece,
+    /// SentencePiece's Unigram (`▁` word starts), as in XLM-R and multilingual-e5.
+    Unigram,
+    /// Whole words only.
+    WordLevel,
+}
+
+/// The texts a sentence encoder prepends by role, as sentence-transformers'
+/// `config_sentence_transformers.json` (`"prompts"`) gives them: e5 models
+/// expect `"query: "` before a search query and `"passage: "` before a
+/// document. `None` embeds that role's texts as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Prompts {
+    /// Prepended to queries (resumes, job titles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// Prepended to passages (job texts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passage: Option<String>,
+}
+
+impl Prompts {
+    /// No prompts: every text is embedded as given.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Whether neither role has a prompt.
+    pub fn is_empty(&self) -> bool {
+        self.query.is_none() && self.passage.is_none()
+    }
+
+    /// The prompt of `role`, if any.
+    pub fn get(&self, role: PromptRole) -> Option<&str> {
+        match role {
+            PromptRole::Query => self.query.as_deref(),
+            PromptRole::Passage => self.passage.as_deref(),
+        }
+    }
+}
+
+/// Which side of a search a text is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromptRole {
+    /// A query: a resume or a job title looking for jobs.
+    Query,
+    /// A passage: a job text that queries are matched against.
+    Passage,
+}
+
+impl std::str::FromStr for PromptRole {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "query" => Ok(Self::Query),
+            "passage" | "document" => Ok(Self::Passage),
+            other => Err(format!("unknown prompt {other:?}: use query or passage")),
+        }
+    }
+}
+
+/// How many of the tokens of some text the vocabulary knows (special tokens
+/// not counted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Tokens of the text, special tokens excluded.
+    pub tokens: usize,
+    /// How many of them are the unknown token.
+    pub unknown: usize,
+}
+
+impl Coverage {
+    /// The share of unknown tokens, 0 for a text without tokens.
+    pub fn unknown_share(&self) -> f64 {
+        if self.tokens == 0 {
+            0.0
+        } else {
+            self.unknown as f64 / self.tokens as f64
+        }
+    }
+
+    /// Whether most of the tokens are unknown: the text is in a script the
+    /// vocabulary does not cover, and its embedding is close to noise.
+    pub fn mostly_unknown(&self) -> bool {
+        self.tokens > 0 && 2 * self.unknown > self.tokens
+    }
+}
+
 /// A Hugging Face tokenizer set up the way sentence encoders use it: truncation
 /// at a maximum length, no padding inside the tokenizer (batches are padded to
 /// their longest row), and chunking for documents longer than the maximum.
@@ -170,6 +286,14 @@ pub struct TextTokenizer {
     pad_id: u32,
     single_special: usize,
     pair_special: usize,
+    kind: VocabularyKind,
+    unk_id: Option<u32>,
+    /// Ids of the added tokens marked special, sorted.
+    special_ids: Vec<u32>,
+    /// Whether the pre-tokenizer is Metaspace (a word start is `▁`): long
+    /// texts are then cut before a space, never after it.
+    metaspace: bool,
+    prompts: Prompts,
 }
 
 impl TextTokenizer {
@@ -204,7 +328,41 @@ impl TextTokenizer {
     }
 
     /// Wraps an already built `tokenizers::Tokenizer`.
+    ///
+    /// The padding id is the tokenizer's own padding setting, else its
+    /// `[PAD]` or `<pad>` token, else 0 (see [`Self::with_pad_id`]).
+    ///
+    /// # Errors
+    ///
+    /// [`TokenizeError::UnsupportedModel`] for a BPE tokenizer.
     pub fn from_tokenizer(mut inner: Tokenizer) -> Result<Self> {
+        let (kind, unk_id) = match inner.get_model() {
+            ModelWrapper::WordPiece(model) => (
+                VocabularyKind::WordPiece,
+                inner.token_to_id(&model.unk_token),
+            ),
+            ModelWrapper::WordLevel(model) => (
+                VocabularyKind::WordLevel,
+                inner.token_to_id(&model.unk_token),
+            ),
+            ModelWrapper::Unigram(model) => (VocabularyKind::Unigram, unigram_unk_id(model)),
+            ModelWrapper::BPE(_) => return Err(TokenizeError::UnsupportedModel { model: "BPE" }),
+        };
+        let metaspace = match inner.get_pre_tokenizer() {
+            Some(PreTokenizerWrapper::Metaspace(_)) => true,
+            Some(PreTokenizerWrapper::Sequence(sequence)) => sequence
+                .as_ref()
+                .iter()
+                .any(|step| matches!(step, PreTokenizerWrapper::Metaspace(_))),
+            _ => false,
+        };
+        let mut special_ids: Vec<u32> = inner
+            .get_added_tokens_decoder()
+            .into_iter()
+            .filter(|(_, token)| token.special)
+            .map(|(id, _)| id)
+            .collect();
+        special_ids.sort_unstable();
         let pad_id = inner
             .get_padding()
             .map(|padding| padding.pad_id)
@@ -225,6 +383,11 @@ impl TextTokenizer {
             pad_id,
             single_special,
             pair_special,
+            kind,
+            unk_id,
+            special_ids,
+            metaspace,
+            prompts: Prompts::default(),
         };
         tokenizer.set_max_length(Self::DEFAULT_MAX_LENGTH)?;
         Ok(tokenizer)
@@ -269,6 +432,59 @@ impl TextTokenizer {
     /// The id used for padding.
     pub fn pad_id(&self) -> u32 {
         self.pad_id
+    }
+
+    /// Sets the padding id (a model's `config.json` `pad_token_id` where the
+    /// tokenizer names no padding token).
+    #[must_use]
+    pub fn with_pad_id(mut self, pad_id: u32) -> Self {
+        self.pad_id = pad_id;
+        self
+    }
+
+    /// The kind of vocabulary.
+    pub fn vocabulary_kind(&self) -> VocabularyKind {
+        self.kind
+    }
+
+    /// The id of the unknown token, if the vocabulary has one.
+    pub fn unk_id(&self) -> Option<u32> {
+        self.unk_id
+    }
+
+    /// Whether `id` is one of the tokenizer's special tokens (`[CLS]`,
+    /// `<s>`, `<pad>`, ...).
+    pub fn is_special(&self, id: u32) -> bool {
+        self.special_ids.binary_search(&id).is_ok()
+    }
+
+    /// The prompts of the model this tokenizer belongs to (none unless set).
+    pub fn prompts(&self) -> &Prompts {
+        &self.prompts
+    }
+
+    /// Sets the prompts that travel with this tokenizer, so that a model
+    /// saved with it keeps them.
+    #[must_use]
+    pub fn with_prompts(mut self, prompts: Prompts) -> Self {
+        self.prompts = prompts;
+        self
+    }
+
+    /// How many of an encoding's tokens (special tokens excluded) are the
+    /// unknown token.
+    pub fn coverage(&self, encoding: &Encoding) -> Coverage {
+        let mut coverage = Coverage::default();
+        for &id in &encoding.ids {
+            if self.is_special(id) && Some(id) != self.unk_id {
+                continue;
+            }
+            coverage.tokens += 1;
+            if Some(id) == self.unk_id {
+                coverage.unknown += 1;
+            }
+        }
+        coverage
     }
 
     /// How many special tokens wrap a single text (2 for BERT: `[CLS]`, `[SEP]`).
@@ -337,10 +553,14 @@ impl TextTokenizer {
     ///
     /// Long texts are tokenized in segments cut at whitespace, which gives the
     /// same ids as one pass for tokenizers that split on whitespace first
-    /// (BERT's WordPiece does) and keeps memory proportional to the ids.
+    /// (BERT's WordPiece does; for SentencePiece's Metaspace the cut is made
+    /// before a run of spaces, which then starts the next word) and keeps
+    /// memory proportional to the ids. A segment of over 32 KiB without any
+    /// white space (long Chinese text) is cut at a character boundary, where
+    /// a word may be split in two.
     pub fn token_ids(&self, text: &str) -> Result<Vec<u32>> {
         let mut ids = Vec::new();
-        for segment in whitespace_segments(text, SEGMENT_BYTES) {
+        for segment in whitespace_segments(text, SEGMENT_BYTES, self.metaspace) {
             let encoding = self
                 .inner
                 .encode_fast(segment, false)
@@ -385,6 +605,50 @@ impl TextTokenizer {
         Ok(chunks)
     }
 
+    /// Like [`Self::chunk`], with `prefix` (a prompt such as `"query: "`) at
+    /// the start of every chunk: each window holds the prefix's tokens and
+    /// then as many document tokens as fit, so every chunk is embedded as the
+    /// prompted text would be. The prefix's tokens are those it has at the
+    /// start of `prefix + text`.
+    pub fn chunk_with_prefix(&self, text: &str, prefix: &str, stride: usize) -> Result<Vec<Chunk>> {
+        if prefix.is_empty() {
+            return self.chunk(text, stride);
+        }
+        let prefix_ids = self.prefix_ids(prefix)?;
+        let window = (self.max_length - self.single_special).saturating_sub(prefix_ids.len());
+        if window == 0 || stride >= window {
+            return Err(TokenizeError::StrideTooLarge { stride, window });
+        }
+        let ids = self.token_ids(text)?;
+        let mut chunks = Vec::with_capacity(ids.len() / (window - stride) + 1);
+        let mut start = 0;
+        let mut buffer = Vec::with_capacity(prefix_ids.len() + window);
+        loop {
+            let end = (start + window).min(ids.len());
+            buffer.clear();
+            buffer.extend_from_slice(&prefix_ids);
+            buffer.extend_from_slice(&ids[start..end]);
+            chunks.push(Chunk {
+                doc: 0,
+                index: chunks.len(),
+                token_range: start..end,
+                encoding: self.wrap_single(&buffer)?,
+            });
+            if end == ids.len() {
+                break;
+            }
+            start = end - stride;
+        }
+        Ok(chunks)
+    }
+
+    /// The tokens `prefix` contributes at the start of a text: the prefix
+    /// without its trailing white space, which belongs to the next word
+    /// (`"query: "` is `▁query :` for SentencePiece, `query :` for WordPiece).
+    fn prefix_ids(&self, prefix: &str) -> Result<Vec<u32>> {
+        self.token_ids(prefix.trim_end())
+    }
+
     /// Chunks several documents in parallel; chunks come in document order and
     /// [`Chunk::doc`] maps each one back to its document.
     pub fn chunk_all(&self, texts: &[&str], stride: usize) -> Result<Vec<Chunk>> {
@@ -426,7 +690,7 @@ impl TextTokenizer {
         }
         let mut end = 0;
         let mut count = 0;
-        for segment in whitespace_segments(text, SEGMENT_BYTES) {
+        for segment in whitespace_segments(text, SEGMENT_BYTES, self.metaspace) {
             let encoding = self
                 .inner
                 .encode_fast(segment, false)
@@ -449,8 +713,15 @@ impl TextTokenizer {
 
 /// Splits `text` into consecutive pieces of roughly `target` bytes, each cut
 /// just after a whitespace character (or at a char boundary when a piece has
-/// no whitespace). The pieces concatenate back to `text`.
-fn whitespace_segments(text: &str, target: usize) -> impl Iterator<Item = &str> {
+/// no whitespace). With `before_spaces` (SentencePiece's Metaspace, which
+/// marks a word start with the space before it) the cut is made before the
+/// run of spaces instead, so the next piece starts with its space. The pieces
+/// concatenate back to `text`.
+fn whitespace_segments(
+    text: &str,
+    target: usize,
+    before_spaces: bool,
+) -> impl Iterator<Item = &str> {
     let mut rest = text;
     std::iter::from_fn(move || {
         if rest.is_empty() {
@@ -465,13 +736,21 @@ fn whitespace_segments(text: &str, target: usize) -> impl Iterator<Item = &str> 
         while !rest.is_char_boundary(cut) {
             cut += 1;
         }
-        // Prefer to cut after the last whitespace before `cut`.
-        if let Some((index, ch)) = rest[..cut]
+        if before_spaces {
+            // Before the run of spaces that holds the last space before `cut`.
+            if let Some(index) = rest[..cut].rfind(' ') {
+                let run_start = rest[..index].trim_end_matches(' ').len();
+                if run_start > 0 {
+                    cut = run_start;
+                }
+            }
+        } else if let Some((index, ch)) = rest[..cut]
             .char_indices()
             .rev()
             .find(|(_, ch)| ch.is_whitespace())
             && index > 0
         {
+            // After the last whitespace before `cut`.
             cut = index + ch.len_utf8();
         }
         let (piece, tail) = rest.split_at(cut);
@@ -480,10 +759,41 @@ fn whitespace_segments(text: &str, target: usize) -> impl Iterator<Item = &str> 
     })
 }
 
+/// The unknown-token id of a Unigram model (private in `tokenizers`: read
+/// from the model's serialized form, whose `unk_id` comes before the
+/// vocabulary, so only the first bytes are written).
+fn unigram_unk_id(model: &tokenizers::models::unigram::Unigram) -> Option<u32> {
+    /// Keeps the first bytes written and then refuses more.
+    struct Head(Vec<u8>);
+    impl std::io::Write for Head {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.0.len() >= 256 {
+                return Err(std::io::Error::other("enough"));
+            }
+            self.0.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut head = Head(Vec::new());
+    // Stopped early on purpose: the error is expected and the head is kept.
+    let _ = serde_json::to_writer(&mut head, model);
+    let head = String::from_utf8_lossy(&head.0);
+    let rest = &head[head.find("\"unk_id\":")? + "\"unk_id\":".len()..];
+    let digits: String = rest
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
 /// Byte ranges of `text` cut into pieces; used by tests.
 #[cfg(test)]
-fn segment_ranges(text: &str, target: usize) -> Vec<Range<usize>> {
-    whitespace_segments(text, target)
+fn segment_ranges(text: &str, target: usize, before_spaces: bool) -> Vec<Range<usize>> {
+    whitespace_segments(text, target, before_spaces)
         .map(|piece| {
             let start = piece.as_ptr() as usize - text.as_ptr() as usize;
             start..start + piece.len()
@@ -498,7 +808,7 @@ mod tests {
     #[test]
     fn segments_concatenate_back_and_cut_after_whitespace() {
         let text = "alpha beta gamma delta epsilon";
-        let ranges = segment_ranges(text, 8);
+        let ranges = segment_ranges(text, 8, false);
         let joined: String = ranges.iter().map(|r| &text[r.clone()]).collect();
         assert_eq!(joined, text);
         // Every piece but the last ends in whitespace.
@@ -514,10 +824,25 @@ mod tests {
     #[test]
     fn segments_handle_multibyte_without_whitespace() {
         let text = "熟悉大数据开发工程师熟悉大数据开发工程师";
-        let ranges = segment_ranges(text, 7);
+        let ranges = segment_ranges(text, 7, false);
         let joined: String = ranges.iter().map(|r| &text[r.clone()]).collect();
         assert_eq!(joined, text);
         assert!(ranges.len() > 1);
+    }
+
+    #[test]
+    fn metaspace_segments_start_with_their_spaces() {
+        let text = "alpha  beta gamma   delta epsilon";
+        let ranges = segment_ranges(text, 9, true);
+        let joined: String = ranges.iter().map(|r| &text[r.clone()]).collect();
+        assert_eq!(joined, text);
+        // Every piece but the first starts with a space and no piece ends in one.
+        for range in &ranges[1..] {
+            assert!(text[range.clone()].starts_with(' '), "{ranges:?}");
+        }
+        for range in &ranges {
+            assert!(!text[range.clone()].ends_with(' '), "{ranges:?}");
+        }
     }
 
     #[test]

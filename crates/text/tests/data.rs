@@ -625,3 +625,69 @@ proptest! {
         prop_assert!(matches!(&rows[0], Ok((2, values)) if values == &cells), "{:?}", rows);
     }
 }
+
+/// `title,description` and two Chinese postings, encoded as GBK by Python's `gbk` codec
+/// (`'...'.encode('gbk')`): an independent encoder.
+const GBK_CSV: &[u8] = b"title,description\n\xb4\xf3\xca\xfd\xbe\xdd\xbf\xaa\xb7\xa2\xb9\xa4\xb3\xcc\xca\xa6,\
+\xca\xec\xcf\xa4Hadoop\xba\xcdSpark\n\xbb\xa4\xca\xbf,\xc8\xfd\xbc\xd7\xd2\xbd\xd4\xba\xbb\xa4\xc0\xed\xb9\xa4\xd7\xf7\n";
+
+fn gbk_jobs(options: ReadOptions) -> Vec<Result<Job, DataError>> {
+    let source = DataSource::from_reader("jobs-gbk.csv", std::io::Cursor::new(GBK_CSV));
+    let columns = JobColumns::new()
+        .with_generated_ids(true)
+        .with_title("title")
+        .with_description("description");
+    JobReader::csv(source, &columns, options)
+        .expect("the header is ASCII")
+        .collect()
+}
+
+#[test]
+fn a_gbk_csv_is_refused_naming_the_encoding() {
+    let rows = gbk_jobs(default());
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        let error = row.expect_err("GBK is not UTF-8");
+        assert!(
+            matches!(error, DataError::WrongEncoding { line: 2 | 3, .. }),
+            "{error}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains("GBK") && message.contains("--encoding gbk"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn a_gbk_csv_is_decoded_when_asked() {
+    let options = default().with_encoding("gbk".parse().expect("a known encoding"));
+    let jobs: Vec<Job> = gbk_jobs(options)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("decodes");
+    assert_eq!(jobs[0].title, "大数据开发工程师");
+    assert_eq!(jobs[0].description, "熟悉Hadoop和Spark");
+    assert_eq!(jobs[1].title, "护士");
+    assert_eq!(jobs[1].description, "三甲医院护理工作");
+}
+
+#[test]
+fn latin1_accents_are_not_taken_for_gbk() {
+    // "résumé, café" in Latin-1: é is 0xE9, followed by ASCII letters.
+    let bytes: &[u8] = b"title,description\nr\xe9sum\xe9 writer,caf\xe9 and cr\xe8me\n";
+    let source = DataSource::from_reader("latin1.csv", std::io::Cursor::new(bytes));
+    let columns = JobColumns::new()
+        .with_generated_ids(true)
+        .with_title("title")
+        .with_description("description");
+    let rows: Vec<_> = JobReader::csv(source, &columns, default())
+        .expect("header")
+        .collect();
+    assert!(
+        matches!(rows[0], Err(DataError::InvalidUtf8 { line: 2, .. })),
+        "{:?}",
+        rows[0]
+    );
+}

@@ -6,15 +6,21 @@ use jobfit_text::{GenderStyle, PiiKind, RedactError, Redacted, Redaction, Redact
 use proptest::prelude::*;
 use regex::Regex;
 
-/// One line with one match of every kind, and the byte spans of the matches, counted by hand.
-const EVERY_KIND: &str = "jo@x.io, (415) 555-0134, www.jo.dev/cv, DOB: 1985-03-12, age 41, she";
-const EVERY_KIND_SPANS: [(PiiKind, usize, usize); 6] = [
+/// One line with one match of every kind, and the byte spans of the matches, counted by hand
+/// (a Han character is three bytes in UTF-8).
+const EVERY_KIND: &str = "jo@x.io, (415) 555-0134, www.jo.dev/cv, DOB: 1985-03-12, age 41, she, \
+                          姓名：张伟, 身份证号 11010519491231002X, 微信：zhang_wei88, 住址：北京市朝阳区建国路88号";
+const EVERY_KIND_SPANS: [(PiiKind, usize, usize); 10] = [
     (PiiKind::Email, 0, 7),
     (PiiKind::Phone, 9, 23),
     (PiiKind::Url, 25, 38),
     (PiiKind::DateOfBirth, 45, 55),
     (PiiKind::Age, 61, 63),
     (PiiKind::Gender, 65, 68),
+    (PiiKind::Name, 79, 85),
+    (PiiKind::IdNumber, 100, 118),
+    (PiiKind::MessagingId, 129, 140),
+    (PiiKind::Address, 151, 183),
 ];
 
 fn only(kind: PiiKind) -> Redactor {
@@ -70,7 +76,8 @@ fn every_kind_in_one_line() {
     assert_eq!(found, EVERY_KIND_SPANS);
     assert_eq!(
         redacted.text,
-        "[EMAIL], [PHONE], [URL], DOB: [DOB], age [AGE], [GENDER]"
+        "[EMAIL], [PHONE], [URL], DOB: [DOB], age [AGE], [GENDER], 姓名：[NAME], 身份证号 [ID], \
+         微信：[MESSAGING], 住址：[ADDRESS]"
     );
     assert_eq!(
         redacted.redactions[1],
@@ -290,6 +297,108 @@ fn gender_words() {
         "负责女装和男装品类",
         "其他：吉他，擅长与他人沟通",
         "Theme, shell, mansion, others",
+    ] {
+        assert_eq!(redactor.redact(text).text, text);
+    }
+}
+
+#[test]
+fn names_after_a_label() {
+    let redactor = only(PiiKind::Name);
+    for (text, want) in [
+        ("姓名：张伟\n性别：男", "姓名：[NAME]\n性别：男"),
+        ("姓 名 欧阳娜娜 | 电话", "姓 名 [NAME] | 电话"),
+        ("姓名：迪丽·热巴，", "姓名：[NAME]，"),
+        ("Name: Jane Doe\nEmail", "Name: [NAME]\nEmail"),
+    ] {
+        assert_eq!(redactor.redact(text).text, want, "{text}");
+    }
+    for text in [
+        "姓名要求：真实有效",
+        "Company name and address",
+        "Name: n/a",
+        "张伟，中国国籍，历任董事长",
+    ] {
+        assert_eq!(redactor.redact(text).text, text);
+    }
+}
+
+#[test]
+fn chinese_id_numbers() {
+    let redactor = only(PiiKind::IdNumber);
+    for (text, want) in [
+        // Check characters computed by hand with the MOD 11-2 weights.
+        ("身份证号：11010519491231002X", "身份证号：[ID]"),
+        (
+            "证件 110105194912310021 已核验",
+            "证件 110105194912310021 已核验",
+        ),
+        ("号码 440524188001010014，", "号码 440524188001010014，"),
+        ("110101199003074477", "[ID]"),
+        ("身份证 11010519491231002x。", "身份证 [ID]。"),
+        ("身份证号码：110105491231002", "身份证号码：[ID]"),
+        ("ID No.: 110101199003074478", "ID No.: [ID]"),
+    ] {
+        assert_eq!(redactor.redact(text).text, want, "{text}");
+    }
+    for text in [
+        // Wrong check character and no label; a longer run of digits; an order number.
+        "110101199003074478",
+        "1101011990030744771",
+        "订单号 2019091300012345",
+    ] {
+        assert_eq!(redactor.redact(text).text, text);
+    }
+}
+
+#[test]
+fn wechat_and_qq_ids() {
+    let redactor = only(PiiKind::MessagingId);
+    for (text, want) in [
+        ("微信：zhang_wei88，", "微信：[MESSAGING]，"),
+        ("微信号 13800138000", "微信号 [MESSAGING]"),
+        ("WeChat ID: wxid_abc123", "WeChat ID: [MESSAGING]"),
+        ("QQ：12345678", "QQ：[MESSAGING]"),
+        ("QQ号 987654321 ", "QQ号 [MESSAGING] "),
+    ] {
+        assert_eq!(redactor.redact(text).text, want, "{text}");
+    }
+    for text in [
+        "熟悉微信小程序开发",
+        "运营微信公众号",
+        "QQ音乐推荐算法",
+        "WeChat Pay integration",
+    ] {
+        assert_eq!(redactor.redact(text).text, text);
+    }
+}
+
+#[test]
+fn chinese_addresses() {
+    let redactor = only(PiiKind::Address);
+    for (text, want) in [
+        (
+            "住址：北京市朝阳区建国路88号，邮编100022",
+            "住址：[ADDRESS]，邮编100022",
+        ),
+        (
+            // A 51job posting (zh-51job, row 1), as the source writes it.
+            "上班地址 : 世纪大道1500号东方大厦4层",
+            "上班地址 : [ADDRESS]",
+        ),
+        ("现居住地：上海市浦东新区张江镇", "现居住地：[ADDRESS]"),
+        (
+            "我住在杭州市西湖区文三路90号5号楼1单元，步行可达",
+            "我住在[ADDRESS]，步行可达",
+        ),
+    ] {
+        assert_eq!(redactor.redact(text).text, want, "{text}");
+    }
+    for text in [
+        "工作地点：北京",
+        "负责华东区销售，常驻上海市",
+        "熟悉大数据平台的搭建",
+        "3年以上工作经验，本科及以上学历",
     ] {
         assert_eq!(redactor.redact(text).text, text);
     }

@@ -30,6 +30,15 @@ pub fn model_dir() -> Option<PathBuf> {
     require(dir, "run scripts/fetch-model.sh")
 }
 
+/// The multilingual-e5-small model directory, or `None` (test skipped).
+#[allow(dead_code)] // not every test binary that includes this file uses it
+pub fn e5_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("JOBFIT_E5_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("models/multilingual-e5-small"));
+    require(dir, "run scripts/fetch-model.sh multilingual-e5-small")
+}
+
 /// A file under the shared data folder beside the repository, or `None`.
 pub fn shared(relative: &str) -> Option<PathBuf> {
     require(

@@ -356,8 +356,11 @@ pub fn load_encoder(
     let mut reader = WeightReader::from_file(&files.weights)?;
     let encoder = BertModel::load(&config, &mut reader, device)?;
     reader.finish()?;
-    let tokenizer =
-        TextTokenizer::from_file(&files.tokenizer).map_err(jobfit_model::ModelError::from)?;
+    // The prompts travel with the tokenizer, so a checkpoint keeps them.
+    let tokenizer = TextTokenizer::from_file(&files.tokenizer)
+        .map_err(jobfit_model::ModelError::from)?
+        .with_pad_id(config.pad_token_id)
+        .with_prompts(files.prompts.clone());
     let tokenizer = match files.max_seq_length {
         Some(max) => tokenizer
             .with_max_length(max.min(config.max_sequence_length()))

@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use jobfit::model::{EmbedderOptions, TextEmbedder};
+use jobfit::model::{EmbedderOptions, PromptRole, TextEmbedder};
 use jobfit::text::{ReadOptions, read_jsonl};
 use serde::{Deserialize, Serialize};
 
+use crate::commands::index::PromptArgs;
 use crate::error::{CliError, Result};
 use crate::output::Output;
 
@@ -30,6 +31,17 @@ pub struct EmbedArgs {
     /// Replace invalid UTF-8 with U+FFFD instead of failing.
     #[arg(long)]
     lossy: bool,
+    /// Embed the texts as queries or passages: with the model's prompt for
+    /// that role in front ("query: " or "passage: " for e5 models). Without
+    /// it, texts are embedded exactly as given.
+    #[arg(long, value_name = "query|passage", value_parser = parse_role)]
+    prompt: Option<PromptRole>,
+    #[command(flatten)]
+    prompts: PromptArgs,
+}
+
+fn parse_role(text: &str) -> std::result::Result<PromptRole, String> {
+    text.parse()
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,7 +64,23 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     if args.max_len == Some(0) {
         return Err(CliError::Usage("--max-len must be at least 3".into()));
     }
+    let options = EmbedderOptions {
+        prompts: args.prompts.resolve(&args.model)?,
+        ..options
+    };
     let embedder = TextEmbedder::from_dir_with(&args.model, options, &device)?;
+    if let Some(role) = args.prompt
+        && embedder.prompt(role).is_none()
+    {
+        eprintln!(
+            "jobfit: note: {} has no {} prompt: texts are embedded as given",
+            args.model.display(),
+            match role {
+                PromptRole::Query => "query",
+                PromptRole::Passage => "passage",
+            }
+        );
+    }
     let reader = read_jsonl::<InputLine>(
         &args.input,
         ReadOptions::default().with_lossy_utf8(args.lossy),
@@ -64,7 +92,10 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             return Ok(());
         }
         let texts: Vec<&str> = pending.iter().map(String::as_str).collect();
-        let vectors = embedder.embed(&texts)?;
+        let vectors = match args.prompt {
+            Some(role) => embedder.embed_as(role, &texts)?,
+            None => embedder.embed(&texts)?,
+        };
         for (text, vector) in texts.iter().zip(vectors.rows()) {
             let embedding = vector.to_vec();
             let line = serde_json::to_string(&OutputLine {

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use clap::Args;
 use jobfit::matching::{Catalog, IndexOptions, JobFields, JobIndex};
-use jobfit::model::{EmbedderOptions, Engine, TextEmbedder};
-use jobfit::text::JobColumns;
+use jobfit::model::{EmbedderOptions, Engine, ModelFiles, Prompts, TextEmbedder};
+use jobfit::text::{DataSource, JobColumns, JobReader, ReadOptions, TextEncoding};
 
 use crate::error::{CliError, Result};
 
@@ -32,6 +32,11 @@ pub struct IndexArgs {
     /// `id=` alone numbers the rows).
     #[arg(long)]
     columns: Option<String>,
+    /// The text encoding of a CSV catalog: utf-8, or gbk (GB18030, which
+    /// includes GBK and GB2312: Chinese files saved by Excel on Windows).
+    /// A GBK file read as UTF-8 fails with a message that says so.
+    #[arg(long, default_value = "utf-8", value_parser = parse_encoding)]
+    encoding: TextEncoding,
     /// Texts per forward pass of the encoder.
     #[arg(long)]
     batch_size: Option<usize>,
@@ -43,12 +48,20 @@ pub struct IndexArgs {
     /// smaller index, but short queries then match the job text only.
     #[arg(long)]
     no_names: bool,
+    #[command(flatten)]
+    prompts: PromptArgs,
 }
 
 pub fn run(args: IndexArgs) -> Result<()> {
     let started = Instant::now();
-    let embedder = load_embedder(&args.model, args.batch_size, args.engine, None)?;
-    let catalog = load_catalog(&args.catalog, args.columns.as_deref())?;
+    let embedder = load_embedder_with(
+        &args.model,
+        args.batch_size,
+        args.engine,
+        None,
+        &args.prompts,
+    )?;
+    let catalog = load_catalog_with(&args.catalog, args.columns.as_deref(), args.encoding)?;
     let fields: JobFields = args.fields.parse()?;
     let index = JobIndex::build(
         catalog,
@@ -101,12 +114,65 @@ pub(crate) fn parse_engine(text: &str) -> std::result::Result<Engine, String> {
     }
 }
 
-/// Loads a sentence encoder on the default device.
+/// The prompt flags of the commands that load a model: the texts put before
+/// queries (resumes, titles) and job texts. By default the model's own
+/// (sentence-transformers' `config_sentence_transformers.json`; e5 models
+/// have "query: " and "passage: "), none for a model without them.
+#[derive(Debug, Clone, Default, Args)]
+pub(crate) struct PromptArgs {
+    /// The text put before each query (resume, job title) instead of the
+    /// model's query prompt; "" for none.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) query_prompt: Option<String>,
+    /// The text put before each job text instead of the model's passage
+    /// prompt; "" for none.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) passage_prompt: Option<String>,
+    /// Embed queries and job texts as given, without the model's prompts.
+    #[arg(long, conflicts_with_all = ["query_prompt", "passage_prompt"])]
+    pub(crate) no_prompts: bool,
+}
+
+impl PromptArgs {
+    /// The prompts to use with the model in `dir`, or `None` for the
+    /// model's own.
+    pub(crate) fn resolve(&self, dir: &Path) -> Result<Option<Prompts>> {
+        if self.no_prompts {
+            return Ok(Some(Prompts::none()));
+        }
+        if self.query_prompt.is_none() && self.passage_prompt.is_none() {
+            return Ok(None);
+        }
+        let own = ModelFiles::locate(dir)?.prompts;
+        let pick = |given: &Option<String>, own: Option<String>| match given {
+            Some(text) if text.is_empty() => None,
+            Some(text) => Some(text.clone()),
+            None => own,
+        };
+        Ok(Some(Prompts {
+            query: pick(&self.query_prompt, own.query),
+            passage: pick(&self.passage_prompt, own.passage),
+        }))
+    }
+}
+
+/// Loads a sentence encoder on the default device with the model's prompts.
 pub(crate) fn load_embedder(
     path: &Path,
     batch_size: Option<usize>,
     engine: Option<Engine>,
     max_len: Option<usize>,
+) -> Result<TextEmbedder> {
+    load_embedder_with(path, batch_size, engine, max_len, &PromptArgs::default())
+}
+
+/// Loads a sentence encoder on the default device.
+pub(crate) fn load_embedder_with(
+    path: &Path,
+    batch_size: Option<usize>,
+    engine: Option<Engine>,
+    max_len: Option<usize>,
+    prompts: &PromptArgs,
 ) -> Result<TextEmbedder> {
     if batch_size == Some(0) {
         return Err(CliError::Usage("--batch-size must be at least 1".into()));
@@ -120,6 +186,7 @@ pub(crate) fn load_embedder(
         batch_size,
         engine,
         max_length: max_len,
+        prompts: prompts.resolve(&dir)?,
         ..EmbedderOptions::default()
     };
     Ok(TextEmbedder::from_dir_with(&dir, options, &device)?)
@@ -147,6 +214,20 @@ pub(crate) fn evaluation_index(
 /// Reads a catalog: CSV for `.csv` (with an optional column mapping), JSON
 /// lines otherwise.
 pub(crate) fn load_catalog(path: &Path, columns: Option<&str>) -> Result<Catalog> {
+    load_catalog_with(path, columns, TextEncoding::Utf8)
+}
+
+/// Parses `--encoding`.
+fn parse_encoding(text: &str) -> std::result::Result<TextEncoding, String> {
+    text.parse()
+}
+
+/// Like [`load_catalog`], reading a CSV catalog in `encoding`.
+pub(crate) fn load_catalog_with(
+    path: &Path,
+    columns: Option<&str>,
+    encoding: TextEncoding,
+) -> Result<Catalog> {
     let is_csv = path
         .extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("csv"));
@@ -156,7 +237,12 @@ pub(crate) fn load_catalog(path: &Path, columns: Option<&str>) -> Result<Catalog
                 Some(text) => parse_columns(text)?,
                 None => JobColumns::default(),
             };
-            Ok(Catalog::from_csv(path, &mapping)?)
+            if encoding == TextEncoding::Utf8 {
+                return Ok(Catalog::from_csv(path, &mapping)?);
+            }
+            let options = ReadOptions::default().with_encoding(encoding);
+            let reader = JobReader::csv(DataSource::open(path)?, &mapping, options)?;
+            Ok(Catalog::from_reader(reader)?)
         }
         (false, Some(_)) => Err(CliError::Usage(
             "--columns applies to CSV catalogs only (a file ending in .csv)".into(),

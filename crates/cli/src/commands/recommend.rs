@@ -14,7 +14,7 @@ use jobfit::matching::{
 
 use jobfit::model::{ModelError, TextEmbedder};
 
-use crate::commands::index::load_embedder;
+use crate::commands::index::{PromptArgs, load_embedder_with};
 use crate::error::{CliError, Result};
 
 /// Output formats.
@@ -88,11 +88,19 @@ pub struct RecommendArgs {
     /// Do not read or write the cache: embed the default catalog every time.
     #[arg(long)]
     no_cache: bool,
+    #[command(flatten)]
+    prompts: PromptArgs,
 }
 
 pub fn run(args: RecommendArgs) -> Result<()> {
     let resume = read_text(&args.resume)?;
-    let embedder = Arc::new(load_embedder(&args.model, None, None, None)?);
+    let embedder = Arc::new(load_embedder_with(
+        &args.model,
+        None,
+        None,
+        None,
+        &args.prompts,
+    )?);
     let index = match &args.index {
         Some(dir) => JobIndex::load(dir)?,
         None => default_index(&embedder, args.cache_dir.as_deref(), args.no_cache)?,

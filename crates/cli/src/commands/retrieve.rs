@@ -11,7 +11,9 @@ use jobfit::matching::eval::{RetrievalQuery, rankings, read_queries, unknown_rel
 use jobfit::matching::{CrossEncoderReranker, JobFields, Matcher, ProgressMode, RecommendOptions};
 use jobfit::train::{RetrievalEvaluator, RetrievalReport};
 
-use crate::commands::index::{evaluation_index, load_catalog, load_embedder, parse_engine};
+use crate::commands::index::{
+    PromptArgs, evaluation_index, load_catalog, load_embedder_with, parse_engine,
+};
 use crate::commands::recommend::parse_hybrid;
 use crate::error::{CliError, Result};
 use crate::output::Output;
@@ -80,6 +82,8 @@ pub struct RetrieveArgs {
     /// best jobs)}.
     #[arg(long)]
     per_query: Option<PathBuf>,
+    #[command(flatten)]
+    prompts: PromptArgs,
 }
 
 pub fn run(args: RetrieveArgs) -> Result<()> {
@@ -89,11 +93,12 @@ pub fn run(args: RetrieveArgs) -> Result<()> {
         ));
     }
     let started = Instant::now();
-    let embedder = Arc::new(load_embedder(
+    let embedder = Arc::new(load_embedder_with(
         &args.model,
         args.batch_size,
         args.engine,
         args.max_len,
+        &args.prompts,
     )?);
     let catalog = load_catalog(&args.catalog, None)?;
     let queries = read_queries(&args.queries)?;

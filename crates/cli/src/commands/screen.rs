@@ -8,7 +8,7 @@ use clap::Args;
 use jobfit::matching::{Catalog, CrossEncoderReranker, ScreenOptions, Screener, Screening};
 use jobfit::text::{Job, ReadOptions, Resume, ResumeColumns, read_resumes_csv, read_resumes_jsonl};
 
-use crate::commands::index::load_embedder;
+use crate::commands::index::{PromptArgs, load_embedder_with};
 use crate::commands::recommend::{Format, Style, clip, read_text, short_list};
 use crate::error::{CliError, Result};
 
@@ -53,12 +53,20 @@ pub struct ScreenArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    #[command(flatten)]
+    prompts: PromptArgs,
 }
 
 pub fn run(args: ScreenArgs) -> Result<()> {
     let job = read_job(&args.job, args.job_id.as_deref())?;
     let resumes = read_resumes(&args.resumes)?;
-    let embedder = Arc::new(load_embedder(&args.model, None, None, None)?);
+    let embedder = Arc::new(load_embedder_with(
+        &args.model,
+        None,
+        None,
+        None,
+        &args.prompts,
+    )?);
     let mut screener = Screener::new(embedder);
     let mut options = ScreenOptions::default()
         .with_top_k(args.top_k)

@@ -64,6 +64,21 @@ pub enum DataError {
         /// The line holding the first invalid byte.
         line: u64,
     },
+    /// A record is not UTF-8 but reads as another encoding (GBK Chinese text).
+    #[error(
+        "{}:{line}: the file is not UTF-8 but looks like {encoding}; read it as such \
+         (ReadOptions::with_encoding(TextEncoding::Gb18030), or --encoding gbk on the command line), \
+         or convert it: iconv -f GB18030 -t UTF-8 FILE > FILE.utf8",
+        path.display()
+    )]
+    WrongEncoding {
+        /// The file.
+        path: PathBuf,
+        /// The line holding the first record that is not UTF-8.
+        line: u64,
+        /// The encoding the bytes look like.
+        encoding: &'static str,
+    },
     /// A record lacks a required field, or the field is null or empty.
     #[error(
         "{}:{line}: the record has no '{field}' (absent, null or empty); every record needs one: \

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 
 use super::error::DataError;
-use super::source::{DataSource, ReadOptions};
+use super::source::{DataSource, ReadOptions, decode_record, sniff_encoding};
 
 /// Reads one JSON value per line into `T`, one line at a time.
 ///
@@ -164,7 +164,17 @@ impl<T: DeserializeOwned> Iterator for JsonlReader<T> {
             }
             let text = match std::str::from_utf8(&self.buf) {
                 Ok(text) => Cow::Borrowed(text),
+                Err(_) if decode_record(&self.buf, self.options.encoding).is_some() => {
+                    Cow::Owned(decode_record(&self.buf, self.options.encoding).unwrap_or_default())
+                }
                 Err(_) if self.options.lossy_utf8 => String::from_utf8_lossy(&self.buf),
+                Err(_) if sniff_encoding(&self.buf).is_some() => {
+                    return Some(Err(DataError::WrongEncoding {
+                        path: self.path.clone(),
+                        line,
+                        encoding: sniff_encoding(&self.buf).unwrap_or_default(),
+                    }));
+                }
                 Err(_) => {
                     return Some(Err(DataError::InvalidUtf8 {
                         path: self.path.clone(),

@@ -46,6 +46,88 @@ pub struct ReadOptions {
     /// [`DataError::RecordTooLong`], which bounds memory on a corrupt file.
     /// Default: 64 MiB.
     pub max_record_bytes: usize,
+    /// The text encoding of the file. Default [`TextEncoding::Utf8`]: a
+    /// record that is not UTF-8 fails with [`DataError::InvalidUtf8`], or
+    /// with [`DataError::WrongEncoding`] when it reads as GBK/GB18030
+    /// (Chinese files saved by Excel or older Windows tools).
+    pub encoding: TextEncoding,
+}
+
+/// The text encoding of a file the readers decode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TextEncoding {
+    /// UTF-8 (a leading byte-order mark is skipped). The default.
+    #[default]
+    Utf8,
+    /// GB18030, the superset of GBK and GB2312 used for Chinese text on
+    /// Windows: records are decoded to UTF-8. UTF-8 records are left as they
+    /// are, so a file that mixes both is read too.
+    Gb18030,
+}
+
+impl std::str::FromStr for TextEncoding {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', '_'], "")
+            .as_str()
+        {
+            "utf8" => Ok(Self::Utf8),
+            "gb18030" | "gbk" | "gb2312" | "cp936" => Ok(Self::Gb18030),
+            _ => Err(format!(
+                "unknown encoding {text:?}: use utf-8 or gbk (GB18030, which includes GBK and GB2312)"
+            )),
+        }
+    }
+}
+
+/// Decodes a record that is not UTF-8 under `encoding`: `Some(text)` when
+/// the encoding reads it, `None` when it does not.
+pub(crate) fn decode_record(bytes: &[u8], encoding: TextEncoding) -> Option<String> {
+    match encoding {
+        TextEncoding::Utf8 => None,
+        TextEncoding::Gb18030 => encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .map(std::borrow::Cow::into_owned),
+    }
+}
+
+/// The name of the encoding that invalid UTF-8 `bytes` look like, if any:
+/// GBK/GB18030 when they decode as such and most of their two-byte
+/// characters are common Chinese ones (the GB2312 rows), which Latin-1 or
+/// cp1252 text with accented letters is not.
+pub(crate) fn sniff_encoding(bytes: &[u8]) -> Option<&'static str> {
+    let text = encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)?;
+    let (mut pairs, mut common) = (0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if byte < 0x80 {
+            i += 1;
+            continue;
+        }
+        let next = bytes.get(i + 1).copied().unwrap_or(0);
+        if (0x30..=0x39).contains(&next) {
+            // A four-byte GB18030 sequence.
+            i += 4;
+            continue;
+        }
+        pairs += 1;
+        if (0xA1..=0xF7).contains(&byte) && (0xA1..=0xFE).contains(&next) {
+            common += 1;
+        }
+        i += 2;
+    }
+    let han = text
+        .chars()
+        .filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c))
+        .count();
+    (pairs > 0 && han > 0 && common * 10 >= pairs * 8).then_some("GBK (GB18030)")
 }
 
 impl Default for ReadOptions {
@@ -55,6 +137,7 @@ impl Default for ReadOptions {
             delimiter: b',',
             quoting: true,
             max_record_bytes: 64 * 1024 * 1024,
+            encoding: TextEncoding::Utf8,
         }
     }
 }
@@ -78,6 +161,13 @@ impl ReadOptions {
     #[must_use]
     pub fn with_quoting(mut self, quoting: bool) -> Self {
         self.quoting = quoting;
+        self
+    }
+
+    /// Sets [`ReadOptions::encoding`].
+    #[must_use]
+    pub fn with_encoding(mut self, encoding: TextEncoding) -> Self {
+        self.encoding = encoding;
         self
     }
 

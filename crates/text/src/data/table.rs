@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use csv_core::ReadRecordResult;
 
 use super::error::DataError;
-use super::source::{DataSource, LineCounter, ReadOptions};
+use super::source::{DataSource, LineCounter, ReadOptions, decode_record, sniff_encoding};
 
 /// A CSV file whose header row has been read.
 ///
@@ -377,8 +377,20 @@ impl Parser {
         let bytes = self.fields.get(start..end).unwrap_or_default();
         match String::from_utf8_lossy(bytes) {
             Cow::Borrowed(text) => Ok(text.to_owned()),
-            Cow::Owned(text) if self.options.lossy_utf8 => Ok(text),
-            Cow::Owned(_) => {
+            Cow::Owned(text) => {
+                if let Some(decoded) = decode_record(bytes, self.options.encoding) {
+                    return Ok(decoded);
+                }
+                if self.options.lossy_utf8 {
+                    return Ok(text);
+                }
+                if let Some(encoding) = sniff_encoding(bytes) {
+                    return Err(DataError::WrongEncoding {
+                        path: self.path.clone(),
+                        line,
+                        encoding,
+                    });
+                }
                 // Count line breaks up to the first bad byte to name its line.
                 let valid = std::str::from_utf8(bytes)
                     .err()
