@@ -25,6 +25,14 @@ fn label_width(labels: &[String]) -> u32 {
     (widest + 16).clamp(60, 360)
 }
 
+/// The row (or column) `0..n` at an axis position, when the position is a
+/// whole number: labels go on whole positions only.
+fn row_of(position: f64, n: usize) -> Option<usize> {
+    let rounded = position.round();
+    ((position - rounded).abs() < 1e-6 && rounded >= 0.0 && rounded < n as f64)
+        .then_some(rounded as usize)
+}
+
 /// Cuts a label to `max` characters.
 fn clip(label: &str, max: usize) -> String {
     if label.chars().count() <= max {
@@ -89,12 +97,9 @@ fn draw_bars(
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(label_width(labels))
-        .build_cartesian_2d(0f64..x_max, (0usize..n).into_segmented())?;
+        .build_cartesian_2d(0f64..x_max, -0.5f64..n as f64 - 0.5)?;
     // Row i of the chart (from the bottom) shows item n - 1 - i (largest on top).
-    let label_of = |v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(i) if *i < n => labels[n - 1 - i].clone(),
-        _ => String::new(),
-    };
+    let label_of = |y: &f64| row_of(*y, n).map_or_else(String::new, |i| labels[n - 1 - i].clone());
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -105,21 +110,16 @@ fn draw_bars(
         .draw()?;
     let color = RGBColor(52, 101, 164);
     chart.draw_series(items.iter().enumerate().map(|(k, (_, value))| {
-        let row = n - 1 - k;
-        let mut bar = Rectangle::new(
-            [
-                (0.0, SegmentValue::Exact(row)),
-                (*value, SegmentValue::Exact(row + 1)),
-            ],
+        let y = (n - 1 - k) as f64;
+        Rectangle::new(
+            [(0.0, y - 0.38), (*value, y + 0.38)],
             color.mix(0.85).filled(),
-        );
-        bar.set_margin(3, 3, 0, 0);
-        bar
+        )
     }))?;
     chart.draw_series(items.iter().enumerate().map(|(k, (_, value))| {
         Text::new(
             format!(" {}", format(*value)),
-            (*value, SegmentValue::CenterOf(n - 1 - k)),
+            (*value, (n - 1 - k) as f64 + 0.25),
             (FONT, 12).into_font(),
         )
     }))?;
@@ -173,11 +173,8 @@ fn draw_ranges(
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(label_width(labels))
-        .build_cartesian_2d(0f64..x_max, (0usize..n).into_segmented())?;
-    let label_of = |v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(i) if *i < n => labels[n - 1 - i].clone(),
-        _ => String::new(),
-    };
+        .build_cartesian_2d(0f64..x_max, -0.5f64..n as f64 - 0.5)?;
+    let label_of = |y: &f64| row_of(*y, n).map_or_else(String::new, |i| labels[n - 1 - i].clone());
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -188,23 +185,11 @@ fn draw_ranges(
         .draw()?;
     let color = RGBColor(78, 154, 6);
     chart.draw_series(items.iter().enumerate().map(|(k, (_, p25, _, p75))| {
-        let row = n - 1 - k;
-        let mut bar = Rectangle::new(
-            [
-                (*p25, SegmentValue::Exact(row)),
-                (*p75, SegmentValue::Exact(row + 1)),
-            ],
-            color.mix(0.45).filled(),
-        );
-        bar.set_margin(5, 5, 0, 0);
-        bar
+        let y = (n - 1 - k) as f64;
+        Rectangle::new([(*p25, y - 0.3), (*p75, y + 0.3)], color.mix(0.45).filled())
     }))?;
     chart.draw_series(items.iter().enumerate().map(|(k, (_, _, median, _))| {
-        Circle::new(
-            (*median, SegmentValue::CenterOf(n - 1 - k)),
-            4,
-            color.filled(),
-        )
+        Circle::new((*median, (n - 1 - k) as f64), 4, color.filled())
     }))?;
     root.present()?;
     Ok(())
@@ -256,11 +241,8 @@ fn draw_lines(
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(64)
-        .build_cartesian_2d((0usize..m).into_segmented(), 0f64..y_max)?;
-    let label_of = |v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(i) if *i < m => x_labels[*i].clone(),
-        _ => String::new(),
-    };
+        .build_cartesian_2d(-0.5f64..m as f64 - 0.5, 0f64..y_max)?;
+    let label_of = |x: &f64| row_of(*x, m).map_or_else(String::new, |i| x_labels[i].clone());
     chart
         .configure_mesh()
         .x_labels(m)
@@ -270,11 +252,11 @@ fn draw_lines(
         .draw()?;
     for (k, (name, values)) in series.iter().enumerate() {
         let color = Palette99::pick(k).to_rgba();
-        let points: Vec<(SegmentValue<usize>, f64)> = values
+        let points: Vec<(f64, f64)> = values
             .iter()
             .enumerate()
             .take(m)
-            .map(|(i, v)| (SegmentValue::CenterOf(i), *v))
+            .map(|(i, v)| (i as f64, *v))
             .collect();
         chart
             .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?

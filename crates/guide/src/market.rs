@@ -129,7 +129,8 @@ pub struct SkillDemand {
     pub skill: String,
     /// Postings asking for it.
     pub postings: usize,
-    /// Their share of the postings considered.
+    /// Their share of the postings in which a known skill was found (a
+    /// posting without text asks for nothing the gazetteer can find).
     pub share: f64,
 }
 
@@ -237,6 +238,8 @@ pub struct MonthDemand {
     pub month: String,
     /// Postings dated in it.
     pub postings: usize,
+    /// Those in which a known skill was found (the shares' denominator).
+    pub postings_with_skills: usize,
     /// Postings of the month asking for each followed skill, in the order of
     /// [`Timeline::skills`].
     pub counts: Vec<usize>,
@@ -288,7 +291,9 @@ pub struct GroupSummary {
     pub postings: usize,
     /// Their share of all postings.
     pub share: f64,
-    /// Its most asked-for skills (share within the group).
+    /// Those in which a known skill was found.
+    pub postings_with_skills: usize,
+    /// Its most asked-for skills (share of the group's postings with a known skill).
     pub skills: Vec<SkillDemand>,
     /// Its pay, when enough postings have readable pay.
     pub pay: Option<PayStats>,
@@ -457,7 +462,7 @@ impl MarketAnalyzer {
                 })
                 .collect()
         };
-        let skills = demand(&ranked, n, options.top_skills);
+        let skills = demand(&ranked, postings_with_skills, options.top_skills);
         let pairs = pairs(&sets, &ranked, options)
             .into_iter()
             .map(|mut pair| {
@@ -831,16 +836,17 @@ fn timeline(
         .take(options.timeline_skills)
         .map(|(s, _)| s)
         .collect();
-    let mut months: BTreeMap<String, (usize, Vec<usize>)> = BTreeMap::new();
+    let mut months: BTreeMap<String, (usize, usize, Vec<usize>)> = BTreeMap::new();
     for (month, set) in reading.months.iter().zip(sets) {
         let Some(month) = month else { continue };
         let entry = months
             .entry(month.to_string())
-            .or_insert_with(|| (0, vec![0; followed.len()]));
+            .or_insert_with(|| (0, 0, vec![0; followed.len()]));
         entry.0 += 1;
+        entry.1 += usize::from(!set.is_empty());
         for (k, skill) in followed.iter().enumerate() {
             if set.contains(skill) {
-                entry.1[k] += 1;
+                entry.2[k] += 1;
             }
         }
     }
@@ -849,11 +855,14 @@ fn timeline(
         skills: followed.iter().map(|s| name(s)).collect(),
         months: months
             .into_iter()
-            .map(|(month, (postings, counts))| MonthDemand {
-                month,
-                postings,
-                counts,
-            })
+            .map(
+                |(month, (postings, postings_with_skills, counts))| MonthDemand {
+                    month,
+                    postings,
+                    postings_with_skills,
+                    counts,
+                },
+            )
             .collect(),
         dates: DateSummary::from(reading),
     }
@@ -895,6 +904,7 @@ fn breakdown(
         .into_iter()
         .map(|(group, rows)| {
             let group_sets: Vec<Vec<String>> = rows.iter().map(|&i| sets[i].clone()).collect();
+            let with_skills = group_sets.iter().filter(|s| !s.is_empty()).count();
             let ranked = rank_skills(&group_sets);
             let skills = ranked
                 .iter()
@@ -904,7 +914,7 @@ fn breakdown(
                     rank: rank + 1,
                     skill: name(skill),
                     postings: *count,
-                    share: *count as f64 / rows.len() as f64,
+                    share: *count as f64 / with_skills.max(1) as f64,
                 })
                 .collect();
             let pay = pay.and_then(|report| {
@@ -920,6 +930,7 @@ fn breakdown(
                 group,
                 postings: rows.len(),
                 share: rows.len() as f64 / total,
+                postings_with_skills: with_skills,
                 skills,
                 pay,
             }

@@ -418,7 +418,14 @@ fn postings_from_rows(
             Ok(row) => row,
             Err(error @ DataError::Io { .. }) => return Err(error.into()),
             Err(error) => {
-                skip(0, error.to_string(), &mut skipped_examples);
+                let line = match &error {
+                    DataError::Malformed { line, .. }
+                    | DataError::InvalidUtf8 { line, .. }
+                    | DataError::RecordTooLong { line, .. }
+                    | DataError::Invalid { line, .. } => *line,
+                    _ => 0,
+                };
+                skip(line, error.to_string(), &mut skipped_examples);
                 continue;
             }
         };

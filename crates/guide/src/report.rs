@@ -31,8 +31,11 @@ pub fn market_charts(report: &MarketReport) -> Result<Vec<(String, String)>> {
         out.push((
             "skill-demand".to_string(),
             charts::bars(
-                &format!("Most asked-for skills ({} postings)", report.postings),
-                "share of postings",
+                &format!(
+                    "Most asked-for skills ({} postings with a known skill)",
+                    report.postings_with_skills
+                ),
+                "share of postings with a known skill",
                 &top,
                 &percent,
             )?,
@@ -87,7 +90,7 @@ pub fn market_charts(report: &MarketReport) -> Result<Vec<(String, String)>> {
                 let values = timeline
                     .months
                     .iter()
-                    .map(|m| m.counts[k] as f64 / m.postings.max(1) as f64)
+                    .map(|m| m.counts[k] as f64 / m.postings_with_skills.max(1) as f64)
                     .collect();
                 (skill.clone(), values)
             })
@@ -95,7 +98,7 @@ pub fn market_charts(report: &MarketReport) -> Result<Vec<(String, String)>> {
         out.push((
             "demand-over-time".to_string(),
             charts::lines(
-                "Share of the month's postings asking for each skill",
+                "Share of the month's postings (with a known skill) asking for each skill",
                 "share of postings",
                 &months,
                 &series,
@@ -217,7 +220,7 @@ pub fn market_html(report: &MarketReport) -> Result<String> {
         h.push_str("</ul></div>\n");
     }
 
-    h.push_str("<h2>Skill demand</h2>\n");
+    h.push_str("<h2>Skill demand</h2>\n<p class=\"muted\">Shares are of the postings in which a known skill was found.</p>\n");
     h.push_str(&chart("skill-demand"));
     h.push_str("<table><tr><th class=\"n\">#</th><th>skill</th><th class=\"n\">postings</th><th class=\"n\">share</th></tr>\n");
     for skill in &report.skills {
@@ -338,7 +341,7 @@ pub fn market_html(report: &MarketReport) -> Result<String> {
                 let _ = write!(
                     h,
                     "<td class=\"n\">{}</td>",
-                    pct(*count as f64 / month.postings.max(1) as f64)
+                    pct(*count as f64 / month.postings_with_skills.max(1) as f64)
                 );
             }
             h.push_str("</tr>\n");

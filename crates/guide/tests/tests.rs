@@ -14,3 +14,4 @@ mod draft;
 mod gaps;
 mod market;
 mod pretrained;
+mod properties;
