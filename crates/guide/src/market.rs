@@ -85,6 +85,9 @@ pub struct MarketOptions {
     pub group_skills: usize,
     /// Skills followed month by month. Default 5.
     pub timeline_skills: usize,
+    /// Skills not counted (ignoring case): names the gazetteer finds that are
+    /// not asks of the job, such as the employer's own name. Default: none.
+    pub ignore_skills: Vec<String>,
 }
 
 impl Default for MarketOptions {
@@ -99,6 +102,7 @@ impl Default for MarketOptions {
             top_groups: 12,
             group_skills: 8,
             timeline_skills: 5,
+            ignore_skills: Vec::new(),
         }
     }
 }
@@ -426,6 +430,11 @@ impl MarketAnalyzer {
 
         // The skills of each posting, lower-cased, with a display name per skill.
         let mut names: HashMap<String, String> = HashMap::new();
+        let ignored: HashSet<String> = options
+            .ignore_skills
+            .iter()
+            .map(|s| s.trim().to_lowercase())
+            .collect();
         let sets: Vec<Vec<String>> = all
             .iter()
             .map(|posting| {
@@ -434,6 +443,9 @@ impl MarketAnalyzer {
                     .into_iter()
                     .filter_map(|skill| {
                         let key = skill.to_lowercase();
+                        if ignored.contains(&key) {
+                            return None;
+                        }
                         names.entry(key.clone()).or_insert(skill);
                         seen.insert(key.clone()).then_some(key)
                     })

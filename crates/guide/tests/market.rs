@@ -168,6 +168,12 @@ fn english_postings_with_mixed_currencies_and_dates() {
         (count("SQL"), count("Python"), count("Tableau")),
         (Some(4), Some(4), Some(2))
     );
+    let ignoring = MarketOptions {
+        ignore_skills: vec!["tableau".into()],
+        ..MarketOptions::default()
+    };
+    let without = MarketAnalyzer::new().analyze(&postings, &ignoring).unwrap();
+    assert!(without.skills.iter().all(|s| s.skill != "Tableau"));
 
     // USD: 90,000 and 120,000 a year, $60 an hour = 124,800 a year; £30k is left out.
     let pay = report.pay.as_ref().unwrap();

@@ -33,6 +33,9 @@ pub struct MarketArgs {
     /// How many skills the demand table lists.
     #[arg(long, default_value_t = 30)]
     top_skills: usize,
+    /// A skill not to count (such as the employer's own name); repeatable.
+    #[arg(long)]
+    ignore_skill: Vec<String>,
     /// Output format on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -77,6 +80,7 @@ pub fn run(args: MarketArgs) -> Result<()> {
     let options = MarketOptions {
         by: args.by.as_deref().map(str::parse).transpose()?,
         top_skills: args.top_skills,
+        ignore_skills: args.ignore_skill.clone(),
         ..MarketOptions::default()
     };
     let report = MarketAnalyzer::new().analyze(&postings, &options)?;
