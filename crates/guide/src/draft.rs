@@ -196,6 +196,11 @@ const REQUIREMENT_HEADINGS: &[&str] = &[
     "岗位要求",
     "职位要求",
     "技能要求",
+    "招聘要求",
+    "任职条件",
+    "应聘要求",
+    "应聘条件",
+    "资格要求",
 ];
 
 fn part_of_label(label: &str) -> Part {
@@ -535,7 +540,7 @@ impl Drafter {
             } else if embed && kept.iter().any(|l| l.language != language.code) {
                 partial = true;
                 notes.push(format!(
-                    "the {name} are not all in {}: the sources have too few lines in it",
+                    "some lines of the {name} are not in {}: the sources have too few in it",
                     language.name
                 ));
             }
