@@ -14,6 +14,10 @@ pub enum CliError {
     /// Building an index, recommending or screening failed.
     #[error(transparent)]
     Match(#[from] jobfit::matching::MatchError),
+    /// Gap analysis, market analysis, drafting, augmentation or a
+    /// counterfactual audit failed.
+    #[error(transparent)]
+    Guide(#[from] jobfit::guide::GuideError),
     /// Training, evaluating or predicting with a fine-tuned model failed.
     #[error(transparent)]
     Train(#[from] jobfit::train::TrainError),

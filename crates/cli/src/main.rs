@@ -34,6 +34,21 @@ enum Command {
     /// Fine-tune an encoder: a classifier (fully or as a linear probe) or a matcher.
     #[command(subcommand)]
     Train(commands::train::TrainCommand),
+    /// The skills a resume lacks for a job, an O*NET occupation or an index's best jobs,
+    /// ranked, with the closest skill it has; with --courses, a learning plan.
+    Gaps(commands::gaps::GapsArgs),
+    /// Labour-market analysis of a postings file: skill demand, skills asked for together,
+    /// pay by skill and region, demand over time (table, JSON, HTML report).
+    Market(commands::market::MarketArgs),
+    /// Draft a job description from O*NET occupations and similar postings; every line
+    /// cites its source, nothing is invented.
+    Draft(commands::draft::DraftArgs),
+    /// Augment classification or pair data: title and skill synonyms, section dropout and
+    /// reordering (seeded).
+    Augment(commands::augment::AugmentArgs),
+    /// Fairness audits of the matching.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,6 +95,11 @@ fn main() -> ExitCode {
         Command::Eval(EvalCommand::Classify(args)) => commands::eval::run_classify(args),
         Command::Predict(args) => commands::predict::run(args),
         Command::Train(command) => commands::train::run(command),
+        Command::Gaps(args) => commands::gaps::run(args),
+        Command::Market(args) => commands::market::run(args),
+        Command::Draft(args) => commands::draft::run(args),
+        Command::Augment(args) => commands::augment::run(args),
+        Command::Audit(command) => commands::audit::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

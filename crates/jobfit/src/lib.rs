@@ -10,6 +10,9 @@
 //!   contrastive matching), metrics, checkpoints and training curves.
 //! - [`matching`] (`jobfit-match`): job catalogs and indexes, recommendation
 //!   with explanations, candidate screening with a fairness audit.
+//! - [`guide`] (`jobfit-guide`): skill gaps and learning plans, labour-market
+//!   analysis, job-description drafting, data augmentation and
+//!   counterfactual fairness.
 //!
 //! ```no_run
 //! use jobfit::model::TextEmbedder;
@@ -23,6 +26,7 @@
 #![deny(missing_docs)]
 
 pub use burn::prelude::Device;
+pub use jobfit_guide as guide;
 pub use jobfit_match as matching;
 pub use jobfit_model as model;
 pub use jobfit_text as text;

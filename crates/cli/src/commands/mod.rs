@@ -1,8 +1,13 @@
 //! One module per subcommand.
 
+pub mod audit;
+pub mod augment;
+pub mod draft;
 pub mod embed;
 pub mod eval;
+pub mod gaps;
 pub mod index;
+pub mod market;
 pub mod predict;
 pub mod recommend;
 pub mod retrieve;

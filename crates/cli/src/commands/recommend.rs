@@ -195,7 +195,7 @@ fn filter(args: &RecommendArgs) -> Result<JobFilter> {
 /// The index of the bundled O*NET catalog for this model: loaded from the
 /// cache when it is there, else embedded (about a minute on a laptop CPU)
 /// and cached.
-fn default_index(
+pub(crate) fn default_index(
     embedder: &TextEmbedder,
     cache_dir: Option<&Path>,
     no_cache: bool,

@@ -96,7 +96,7 @@ pub fn run(args: ScreenArgs) -> Result<()> {
 }
 
 /// Reads the job to screen for.
-fn read_job(path: &Path, id: Option<&str>) -> Result<Job> {
+pub(crate) fn read_job(path: &Path, id: Option<&str>) -> Result<Job> {
     let extension = path
         .extension()
         .map(|ext| ext.to_string_lossy().to_ascii_lowercase())
@@ -158,7 +158,7 @@ fn read_job(path: &Path, id: Option<&str>) -> Result<Job> {
 }
 
 /// Reads the candidates, stopping at the first bad record.
-fn read_resumes(path: &Path) -> Result<Vec<Resume>> {
+pub(crate) fn read_resumes(path: &Path) -> Result<Vec<Resume>> {
     let is_csv = path
         .extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("csv"));
