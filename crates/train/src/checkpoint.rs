@@ -60,6 +60,8 @@ pub enum RunKind {
     Match,
     /// Cross-encoder (reranker) training.
     Rerank,
+    /// A task of the user's own, trained through [`crate::Driver`].
+    Custom,
 }
 
 impl RunKind {
@@ -70,6 +72,7 @@ impl RunKind {
             Self::LinearProbe => "linear_probe",
             Self::Match => "match",
             Self::Rerank => "rerank",
+            Self::Custom => "custom",
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The classification fine-tuning loop.
+//! Classification fine-tuning.
 //!
 //! [`ClassifyTrainer`] fine-tunes a pretrained encoder with a
 //! [`ClassificationHead`] the way the Hugging Face Trainer does: AdamW with
@@ -20,8 +20,8 @@
 //! whose batch holds a variable number of sequences, a run directory whose
 //! checkpoints are ordinary Hugging Face model directories swapped in
 //! atomically, and resumption that restores the optimizer state through
-//! stable parameter ids. The loop here is a few hundred lines and each of
-//! those behaviours is tested.
+//! stable parameter ids. The loop is this crate's [`Driver`], shared by
+//! every fine-tuning task, and each of those behaviours is tested.
 //!
 //! # Long texts
 //!
@@ -32,10 +32,8 @@
 
 use std::ops::{ControlFlow, Range};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use burn::module::Module;
-use burn::optim::GradientsParams;
 use burn::prelude::*;
 use jobfit_model::{
     BertConfig, BertInput, BertModel, ClassificationHead, ClassificationHeadConfig,
@@ -48,19 +46,16 @@ use rayon::prelude::*;
 use serde_json::json;
 
 use crate::checkpoint::{
-    EvalOutcome, EvalRecord, ExistingRun, RunDir, RunKind, TrainerState, TrainingFiles,
-    resolve_checkpoint, save_training_checkpoint, start_or_resume,
+    EvalRecord, ExistingRun, RunDir, RunKind, resolve_checkpoint, save_training_checkpoint,
 };
 use crate::curves::write_curves;
 use crate::dataset::{LabelMap, LongText, LongTextEncodings, SeededRng, TextColumns, TextDataset};
+use crate::driver::{Driver, EpochEndEval, Evaluation, SaveContext, StopReason, TrainTask};
 use crate::error::{Result, TrainError};
-use crate::log::{EventKind, LogEvent, MetricsLog, read_metrics_log};
+use crate::log::read_metrics_log;
 use crate::loss::CrossEntropyLoss;
 use crate::metrics::ClassificationReport;
-use crate::optim::{
-    GradAccumulator, LinearSchedule, TrainConfig, TrainOptimizer, clip_grad_norm, setter,
-    with_stable_ids,
-};
+use crate::optim::{TrainConfig, setter, with_stable_ids};
 use crate::progress::Progress;
 
 /// The validation set of a classification run, written into its directory as JSON lines
@@ -296,19 +291,15 @@ impl<'a> ClassifyTrainer<'a> {
         }
 
         let batches_per_epoch = train_docs.n_docs().div_ceil(config.batch_size);
-        let total_steps = config.total_steps(batches_per_epoch);
         let model = with_stable_ids(model).train();
-        let (state, optimizer, log) = start_or_resume(
-            &run,
-            TrainOptimizer::new(&model, &config)?,
-            RunKind::Classify,
-            total_steps,
-            config.early_stopping_patience,
-        )?;
-
-        let mut fit = Fit {
+        let run_path = run.path().to_path_buf();
+        let best_dir = run.best();
+        let driver = Driver::new(config.clone(), run, RunKind::Classify, device)
+            .with_progress(progress)
+            .with_callback(self.callback);
+        let mut task = ClassifyTask {
+            lengths: train_docs.lengths(),
             config,
-            schedule: LinearSchedule::new(0.0, 0, 0),
             device: device.clone(),
             labels,
             tokenizer,
@@ -317,22 +308,31 @@ impl<'a> ClassifyTrainer<'a> {
             loss,
             train_docs,
             valid_docs,
-            model: Some(model),
-            optimizer,
-            state,
-            run,
-            log,
             extra: self.options.extra,
-            callback: self.callback,
-            progress,
-            batches_per_epoch,
-            started: Instant::now(),
-            best_report: None,
         };
-        fit.schedule = fit.config.schedule(total_steps);
-        fit.run_loop()
+        let outcome = driver.train(&mut task, model, batches_per_epoch)?;
+        let best = outcome.best_record();
+        let best_report = match outcome.best {
+            Some((_, report)) => Some(report),
+            // The best came before a resume: the report saved with it.
+            None => std::fs::read(best_dir.join(VALID_REPORT_FILE))
+                .ok()
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok()),
+        };
+        Ok(ClassifyOutcome {
+            run_dir: run_path,
+            best,
+            best_report,
+            history: outcome.state.history,
+            steps: outcome.state.global_step,
+            stopped_early: outcome.stop == StopReason::EarlyStopped,
+            interrupted: outcome.stop == StopReason::Interrupted,
+        })
     }
 }
+
+/// The validation report saved with `best/`.
+const VALID_REPORT_FILE: &str = "valid_report.json";
 
 /// Fine-tunes with [`ClassifyTrainer`] and no callback.
 pub fn train_classifier(
@@ -615,72 +615,6 @@ pub fn argmax_rows(logits: &Array2<f32>) -> Vec<usize> {
         .collect()
 }
 
-/// What one optimizer step counts: the mean loss of its batches, the
-/// examples they held (`started` is when the first began: the throughput),
-/// and the fractional epoch reached.
-pub(crate) struct StepWindow {
-    pub(crate) loss: f64,
-    pub(crate) examples: usize,
-    pub(crate) started: Instant,
-    pub(crate) epoch: f64,
-}
-
-/// The parts of a run that one optimizer step updates besides the model.
-pub(crate) struct StepParts<'a> {
-    pub(crate) config: &'a TrainConfig,
-    pub(crate) schedule: &'a LinearSchedule,
-    pub(crate) optimizer: &'a mut TrainOptimizer,
-    pub(crate) state: &'a mut TrainerState,
-    pub(crate) log: &'a mut MetricsLog,
-    /// When this process started the run, for the log's elapsed time.
-    pub(crate) run_started: Instant,
-}
-
-/// One optimizer step, shared by the fine-tuning loops: clips `grads` by
-/// their global norm (a non-finite norm stops the run with an error naming
-/// the step), updates `model` at the scheduled learning rate, counts the
-/// step and its loss in the trainer state, and logs it.
-pub(crate) fn optimizer_step<M: Module>(
-    model: &mut Option<M>,
-    grads: GradientsParams,
-    window: StepWindow,
-    parts: StepParts<'_>,
-) -> Result<StepRecord> {
-    let current = model.take().expect("the model is present between steps");
-    let (grads, norm) = clip_grad_norm(&current, grads, parts.config.max_grad_norm);
-    if !norm.is_finite() {
-        *model = Some(current);
-        return Err(TrainError::NonFinite {
-            step: parts.state.global_step + 1,
-            loss: norm,
-        });
-    }
-    let lr = parts.schedule.lr(parts.state.global_step);
-    *model = Some(parts.optimizer.step(lr, current, grads));
-    parts.state.global_step += 1;
-    parts.state.pending_loss.0 += window.loss;
-    parts.state.pending_loss.1 += 1;
-    let record = StepRecord {
-        step: parts.state.global_step,
-        epoch: window.epoch,
-        loss: window.loss,
-        lr,
-        grad_norm: norm,
-        texts_per_second: window.examples as f64 / window.started.elapsed().as_secs_f64().max(1e-9),
-    };
-    let mut event = LogEvent::step(
-        record.step,
-        record.epoch,
-        record.loss,
-        lr,
-        record.texts_per_second,
-    )
-    .with_elapsed_s(parts.run_started.elapsed().as_secs_f64());
-    event.val.insert("grad_norm".into(), norm);
-    parts.log.write(&event)?;
-    Ok(record)
-}
-
 /// A progress bar, hidden unless asked for (and standard error is a terminal).
 pub(crate) fn new_progress(show: bool, total: usize, label: &str) -> Progress {
     if show {
@@ -723,10 +657,10 @@ pub(crate) fn validation_report(
     Ok((report, (count > 0).then(|| total / count as f64)))
 }
 
-/// The state of one fine-tuning run.
-struct Fit<'a> {
+/// Classification as a [`TrainTask`]: documents in length-bucketed batches,
+/// cross-entropy on the head's logits, validation macro-F1.
+struct ClassifyTask {
     config: TrainConfig,
-    schedule: LinearSchedule,
     device: Device,
     labels: LabelMap,
     tokenizer: TextTokenizer,
@@ -735,348 +669,133 @@ struct Fit<'a> {
     loss: CrossEntropyLoss,
     train_docs: Docs,
     valid_docs: Docs,
-    /// `None` only while the optimizer updates it.
-    model: Option<EncoderWithHead<ClassificationHead>>,
-    optimizer: TrainOptimizer,
-    state: TrainerState,
-    run: RunDir,
-    log: MetricsLog,
+    /// Tokens of each training document.
+    lengths: Vec<usize>,
     extra: serde_json::Value,
-    callback: Option<Callback<'a>>,
-    progress: bool,
-    batches_per_epoch: usize,
-    started: Instant,
-    best_report: Option<ClassificationReport>,
 }
 
-/// Why the loop stopped.
-pub(crate) enum Stop {
-    Finished,
-    Early,
-    Interrupted,
+impl ClassifyTask {
+    fn save_info(&self, step: usize, record: Option<&EvalRecord>) -> SaveInfo<'_> {
+        SaveInfo {
+            config: &self.encoder_config,
+            tokenizer: &self.tokenizer,
+            labels: self.labels.names(),
+            pooling: self.pooling,
+            extra: json!({
+                "run_kind": RunKind::Classify.name(),
+                "train_config": self.config,
+                "long_text": self.config.long_text,
+                "step": step,
+                "eval": record,
+                "data": self.extra,
+            }),
+        }
+    }
 }
 
-impl Fit<'_> {
-    fn model(&self) -> &EncoderWithHead<ClassificationHead> {
-        // The model is taken out only inside `optimizer_step`, which puts it back.
-        self.model
-            .as_ref()
-            .expect("the model is present between steps")
+impl TrainTask for ClassifyTask {
+    type Model = EncoderWithHead<ClassificationHead>;
+    type Report = ClassificationReport;
+
+    fn metric_name(&self) -> &'static str {
+        "macro_f1"
     }
 
-    fn run_loop(mut self) -> Result<ClassifyOutcome> {
-        let lengths = self.train_docs.lengths();
-        let batches_per_epoch = self.batches_per_epoch;
-        let mut stop = Stop::Finished;
-        let progress = new_progress(self.progress, self.state.total_steps, "training");
-        progress.update_message(self.state.global_step as u64, "");
-        'epochs: while !self.state.finished && self.state.epoch < self.config.epochs {
-            let epoch = self.state.epoch;
-            let batches = epoch_batches(&lengths, self.config.batch_size, self.config.seed, epoch);
-            let mut accumulator = GradAccumulator::new();
-            let mut window = (0.0f64, 0usize); // loss sum, examples
-            let mut step_started = Instant::now();
-            for (index, batch) in batches.iter().enumerate().skip(self.state.batches_done) {
-                if accumulator.is_empty() {
-                    self.device
-                        .seed(step_seed(self.config.seed, self.state.global_step));
-                    step_started = Instant::now();
-                }
-                let (loss_value, grads) = self.forward_backward(batch)?;
-                window.0 += loss_value * batch.len() as f64;
-                window.1 += batch.len();
-                accumulator.add(self.model(), grads, batch.len());
-                let boundary = accumulator.passes() == self.config.gradient_accumulation_steps
-                    || index + 1 == batches.len();
-                if !boundary {
-                    continue;
-                }
-                // `accumulator` holds at least this batch's gradients.
-                let grads = accumulator
-                    .finish(self.model())
-                    .expect("the accumulator holds this step's gradients");
-                let step_loss = window.0 / window.1.max(1) as f64;
-                let examples = window.1;
-                window = (0.0, 0);
-                let record = optimizer_step(
-                    &mut self.model,
-                    grads,
-                    StepWindow {
-                        loss: step_loss,
-                        examples,
-                        started: step_started,
-                        epoch: epoch as f64 + (index + 1) as f64 / batches_per_epoch as f64,
-                    },
-                    StepParts {
-                        config: &self.config,
-                        schedule: &self.schedule,
-                        optimizer: &mut self.optimizer,
-                        state: &mut self.state,
-                        log: &mut self.log,
-                        run_started: self.started,
-                    },
-                )?;
-                self.state.batches_done = index + 1;
-                progress.update(
-                    record.step as u64,
-                    record.loss,
-                    record.lr,
-                    record.texts_per_second,
-                );
-                if self.emit(&TrainEvent::Step(&record)).is_break() {
-                    stop = Stop::Interrupted;
-                    break 'epochs;
-                }
-                if let Some(every) = self.config.eval_every_steps
-                    && self.state.global_step.is_multiple_of(every)
-                    && let Some(end) = self.evaluate(&progress)?.stop()
-                {
-                    stop = end;
-                    break 'epochs;
-                }
-            }
-            self.state.epoch += 1;
-            self.state.batches_done = 0;
-            let evaluated_here = self
-                .state
-                .history
-                .last()
-                .is_some_and(|r| r.step == self.state.global_step);
-            if (self.config.eval_every_steps.is_none()
-                || (self.state.epoch == self.config.epochs && !evaluated_here))
-                && let Some(end) = self.evaluate(&progress)?.stop()
-            {
-                stop = end;
-                break 'epochs;
-            }
-        }
-        progress.finish();
-        let interrupted = matches!(stop, Stop::Interrupted);
-        if interrupted {
-            // Make the interruption point resumable.
-            self.save_last()?;
-        } else if !self.state.finished {
-            self.state.finished = true;
-            self.save_last()?;
-        }
-        self.write_curves();
-        let best = self.best_record();
-        Ok(ClassifyOutcome {
-            run_dir: self.run.path().to_path_buf(),
-            best,
-            best_report: self.best_report.take().or_else(|| self.saved_best_report()),
-            history: self.state.history.clone(),
-            steps: self.state.global_step,
-            stopped_early: matches!(stop, Stop::Early),
-            interrupted,
-        })
+    fn eval_label(&self) -> &'static str {
+        "validating"
     }
 
-    fn emit(&mut self, event: &TrainEvent<'_>) -> ControlFlow<()> {
-        match self.callback.as_mut() {
-            Some(callback) => callback(event),
-            None => ControlFlow::Continue(()),
-        }
+    fn batches(&self, epoch: usize) -> Result<Vec<Vec<usize>>> {
+        Ok(epoch_batches(
+            &self.lengths,
+            self.config.batch_size,
+            self.config.seed,
+            epoch,
+        ))
     }
 
-    /// Forward and backward over one batch: its mean loss and gradients.
-    fn forward_backward(&self, batch: &[usize]) -> Result<(f64, GradientsParams)> {
+    fn loss(
+        &self,
+        model: &Self::Model,
+        batch: &[usize],
+        _step: usize,
+        device: &Device,
+    ) -> Result<Tensor<1>> {
         let (encodings, groups) = gather(&self.train_docs, batch);
         let targets: Vec<i64> = batch
             .iter()
             // Training labels all belong to the label map built from them.
             .map(|&d| self.train_docs.labels[d].unwrap_or(0) as i64)
             .collect();
-        let features = document_features(
-            self.model(),
-            &encodings,
-            &groups,
-            self.tokenizer.pad_id(),
-            &self.device.clone().autodiff(),
-        );
-        let logits = self.model().head.forward_pooled(features);
+        let features =
+            document_features(model, &encodings, &groups, self.tokenizer.pad_id(), device);
+        let logits = model.head.forward_pooled(features);
         let device = logits.device();
         let targets = Tensor::<1, Int>::from_data(TensorData::new(targets, [batch.len()]), &device);
-        let loss = self.loss.forward(logits, targets);
-        let value = f64::from(loss.clone().into_scalar::<f32>());
-        if !value.is_finite() {
-            return Err(TrainError::NonFinite {
-                step: self.state.global_step + 1,
-                loss: value,
-            });
-        }
-        let grads = GradientsParams::from_grads(loss.backward(), self.model());
-        Ok((value, grads))
+        Ok(self.loss.forward(logits, targets))
     }
 
-    /// Validates, updates early stopping, writes `best/` and `last/`.
-    fn evaluate(&mut self, progress: &Progress) -> Result<EvalFlow> {
-        progress.update_message(self.state.global_step as u64, "validating");
-        let model = self.model().valid();
+    fn evaluate(
+        &mut self,
+        model: &Self::Model,
+        _step: usize,
+    ) -> Result<Evaluation<ClassificationReport>> {
         let logits = predict_logits(
-            &model,
+            &model.valid(),
             &self.valid_docs.encoded,
             self.tokenizer.pad_id(),
             EVAL_BATCH_SIZE,
             &self.device,
         )?;
         let (report, valid_loss) = validation_report(&logits, &self.valid_docs, &self.labels)?;
-        let (sum, count) = std::mem::take(&mut self.state.pending_loss);
-        let train_loss = if count == 0 {
-            f64::NAN
-        } else {
-            sum / count as f64
-        };
         let mut metrics = serde_json::Map::new();
         metrics.insert("accuracy".into(), json!(report.accuracy));
         metrics.insert("weighted_f1".into(), json!(report.weighted_f1));
-        let record = EvalRecord {
-            step: self.state.global_step,
-            epoch: self.state.epoch as f64
-                + self.state.batches_done as f64 / self.batches_per_epoch as f64,
-            train_loss,
-            valid_loss,
+        Ok(Evaluation {
             metric: report.macro_f1,
-            metric_name: "macro_f1".into(),
             metrics,
-        };
-        let outcome = self
-            .state
-            .early_stopping
-            .update(report.macro_f1, self.state.global_step);
-        self.state.history.push(record.clone());
-        let kind = if self.config.eval_every_steps.is_some() {
-            EventKind::Eval
-        } else {
-            EventKind::Epoch
-        };
-        let mut event = LogEvent::new(kind, record.step, record.epoch)
-            .with_elapsed_s(self.started.elapsed().as_secs_f64())
-            .with_val("macro_f1", report.macro_f1)
-            .with_val("accuracy", report.accuracy)
-            .with_val("weighted_f1", report.weighted_f1);
-        if train_loss.is_finite() {
-            event = event.with_loss(train_loss);
-        }
-        if let Some(loss) = valid_loss {
-            event = event.with_val("loss", loss);
-        }
-        self.log.write(&event)?;
-        if self.progress {
-            progress.println(format!(
-                "step {} epoch {:.2}: train loss {:.4}, valid macro-F1 {:.4}, accuracy {:.4}",
-                record.step, record.epoch, train_loss, report.macro_f1, report.accuracy
-            ));
-        }
-        if outcome == EvalOutcome::Improved {
-            self.save_best(&model, &record, &report)?;
-            self.best_report = Some(report);
-        }
-        if outcome == EvalOutcome::Stop || self.state.global_step >= self.state.total_steps {
-            self.state.finished = true;
-        }
-        self.save_last()?;
-        self.write_curves();
-        if self.emit(&TrainEvent::Eval(&record)).is_break() {
-            return Ok(EvalFlow::Interrupted);
-        }
-        Ok(if outcome == EvalOutcome::Stop {
-            EvalFlow::Early
-        } else {
-            EvalFlow::Continue
+            valid_loss,
+            log_values: vec![
+                ("macro_f1".into(), report.macro_f1),
+                ("accuracy".into(), report.accuracy),
+                ("weighted_f1".into(), report.weighted_f1),
+            ],
+            report,
         })
     }
 
-    fn save_info_extra(&self, record: Option<&EvalRecord>) -> serde_json::Value {
-        json!({
-            "run_kind": RunKind::Classify.name(),
-            "train_config": self.config,
-            "long_text": self.config.long_text,
-            "step": self.state.global_step,
-            "eval": record,
-            "data": self.extra,
-        })
+    fn eval_message(&self, record: &EvalRecord, report: &ClassificationReport) -> String {
+        format!(
+            "step {} epoch {:.2}: train loss {:.4}, valid macro-F1 {:.4}, accuracy {:.4}",
+            record.step, record.epoch, record.train_loss, report.macro_f1, report.accuracy
+        )
+    }
+
+    fn epoch_end_eval(&self) -> EpochEndEval {
+        EpochEndEval::UnlessStepping
     }
 
     fn save_best(
         &self,
-        model: &EncoderWithHead<ClassificationHead>,
-        record: &EvalRecord,
+        dir: &Path,
+        model: &Self::Model,
         report: &ClassificationReport,
+        context: SaveContext<'_>,
     ) -> Result<()> {
-        let info = SaveInfo {
-            config: &self.encoder_config,
-            tokenizer: &self.tokenizer,
-            labels: self.labels.names(),
-            pooling: self.pooling,
-            extra: self.save_info_extra(Some(record)),
-        };
         let report = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
+        let info = self.save_info(context.step, context.record);
+        let mut files = context.files;
+        files.extra_files.push((VALID_REPORT_FILE, report));
+        save_training_checkpoint(dir, &model.valid(), &info, &files)
+    }
+
+    fn save_last(&self, dir: &Path, model: &Self::Model, context: SaveContext<'_>) -> Result<()> {
         save_training_checkpoint(
-            &self.run.best(),
-            model,
-            &info,
-            &TrainingFiles {
-                config: &self.config,
-                resume: None,
-                extra_files: vec![("valid_report.json", report)],
-            },
+            dir,
+            &model.valid(),
+            &self.save_info(context.step, context.record),
+            &context.files,
         )
-    }
-
-    fn save_last(&self) -> Result<()> {
-        let record = self.state.history.last();
-        let info = SaveInfo {
-            config: &self.encoder_config,
-            tokenizer: &self.tokenizer,
-            labels: self.labels.names(),
-            pooling: self.pooling,
-            extra: self.save_info_extra(record),
-        };
-        save_training_checkpoint(
-            &self.run.last(),
-            &self.model().valid(),
-            &info,
-            &TrainingFiles {
-                config: &self.config,
-                resume: Some((&self.state, &self.optimizer)),
-                extra_files: Vec::new(),
-            },
-        )
-    }
-
-    fn write_curves(&self) {
-        write_run_curves(&self.run, "macro_f1");
-    }
-
-    /// The report saved with `best/` (when the best came before a resume).
-    fn saved_best_report(&self) -> Option<ClassificationReport> {
-        let bytes = std::fs::read(self.run.best().join("valid_report.json")).ok()?;
-        serde_json::from_slice(&bytes).ok()
-    }
-
-    fn best_record(&self) -> Option<EvalRecord> {
-        let step = self.state.early_stopping.best_step()?;
-        self.state.history.iter().find(|r| r.step == step).cloned()
-    }
-}
-
-/// What an evaluation tells a training loop: go on, stop (early stopping
-/// ran out of patience), or stop because a callback interrupted the run.
-pub(crate) enum EvalFlow {
-    Continue,
-    Early,
-    Interrupted,
-}
-
-impl EvalFlow {
-    /// How the run ends after this evaluation, if it does.
-    pub(crate) fn stop(self) -> Option<Stop> {
-        match self {
-            Self::Continue => None,
-            Self::Early => Some(Stop::Early),
-            Self::Interrupted => Some(Stop::Interrupted),
-        }
     }
 }
 

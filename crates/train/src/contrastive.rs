@@ -1,4 +1,4 @@
-//! The contrastive (bi-encoder) training loop for matching.
+//! Contrastive (bi-encoder) training for matching.
 //!
 //! [`train_matcher`] fine-tunes a sentence encoder on (anchor, positive[,
 //! hard negative]) pairs with the multiple-negatives ranking loss (in-batch
@@ -15,34 +15,24 @@
 //! Texts are not cleaned here: the model is used by `jobfit embed` and the
 //! matching crate on the texts they are given.
 
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use burn::module::Module;
-use burn::optim::GradientsParams;
 use burn::prelude::*;
 use jobfit_model::{BertConfig, BertInput, BertModel, EmbedderOptions, Pooling, TextEmbedder};
 use jobfit_text::{EncodedBatch, TextTokenizer};
 use ndarray::Array2;
 
 use crate::checkpoint::{
-    EvalOutcome, EvalRecord, ExistingRun, RunDir, RunKind, TrainerState, TrainingFiles,
-    save_encoder_checkpoint, start_or_resume,
+    EvalRecord, ExistingRun, RunDir, RunKind, TrainingFiles, save_encoder_checkpoint,
 };
-use crate::classify::{
-    Callback, EvalFlow, StepParts, StepWindow, Stop, TrainEvent, load_encoder, new_progress,
-    optimizer_step, step_seed, with_max_length, write_run_curves,
-};
+use crate::classify::{Callback, load_encoder, step_seed, with_max_length};
 use crate::dataset::{PairDataset, RetrievalTask};
+use crate::driver::{Driver, Evaluation, SaveContext, StopReason, TrainTask};
 use crate::error::{Result, TrainError};
-use crate::log::{EventKind, LogEvent, MetricsLog};
 use crate::loss::MultipleNegativesRankingLoss;
 use crate::metrics::{RetrievalEvaluator, RetrievalReport};
-use crate::optim::{
-    GradAccumulator, LinearSchedule, TrainConfig, TrainOptimizer, setter, with_stable_ids,
-};
-use crate::progress::Progress;
+use crate::optim::{TrainConfig, setter, with_stable_ids};
 
 /// The metric that picks the best contrastive checkpoint.
 pub const MATCH_METRIC: &str = "mrr@10";
@@ -227,16 +217,11 @@ pub fn train_matcher_with(
     let tokenizer = with_max_length(tokenizer, config.max_length, &encoder_config)?;
     let encoder = with_stable_ids(encoder).train();
     let batches_per_epoch = train.batches(config.batch_size, config.seed)?.len();
-    let total_steps = config.total_steps(batches_per_epoch);
-    let (state, optimizer, log) = start_or_resume(
-        &run,
-        TrainOptimizer::new(&encoder, &config)?,
-        RunKind::Match,
-        total_steps,
-        config.early_stopping_patience,
-    )?;
-    let fit = MatchFit {
-        schedule: config.schedule(total_steps),
+    let run_path = run.path().to_path_buf();
+    let driver = Driver::new(config.clone(), run, RunKind::Match, device)
+        .with_progress(options.progress)
+        .with_callback(callback);
+    let mut task = MatchTask {
         config,
         loss: options.loss,
         device: device.clone(),
@@ -244,25 +229,49 @@ pub fn train_matcher_with(
         inference_tokenizer,
         encoder_config,
         pooling,
-        encoder: Some(encoder),
-        optimizer,
-        state,
-        run,
-        log,
         extra: options.extra,
-        callback,
-        progress: options.progress,
-        batches_per_epoch,
-        started: Instant::now(),
-        baseline: None,
-        best: None,
+        train,
+        valid,
     };
-    fit.run_loop(train, valid)
+    let outcome = driver.train(&mut task, encoder, batches_per_epoch)?;
+    let history = outcome.state.history.clone();
+    let report_of = |step: usize| report_of(&history, step);
+    Ok(MatchOutcome {
+        run_dir: run_path,
+        baseline: report_of(0),
+        best: match outcome.best {
+            Some((_, report)) => Some(report),
+            None => outcome.state.early_stopping.best_step().and_then(report_of),
+        },
+        steps: outcome.state.global_step,
+        interrupted: outcome.stop == StopReason::Interrupted,
+        history: outcome.state.history,
+    })
 }
 
-struct MatchFit<'a> {
+/// The retrieval report stored in the history at `step`, if any.
+fn report_of(history: &[EvalRecord], step: usize) -> Option<RetrievalReport> {
+    let record = history.iter().find(|r| r.step == step)?;
+    let count = |key: &str| record.metrics.get(key)?.as_u64().map(|v| v as usize);
+    let metrics = record
+        .metrics
+        .iter()
+        .filter(|(k, _)| k.contains('@'))
+        .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
+        .collect();
+    Some(RetrievalReport {
+        queries: count("queries")?,
+        skipped: count("skipped").unwrap_or(0),
+        docs: count("docs")?,
+        metrics,
+    })
+}
+
+/// Contrastive training as a [`TrainTask`]: batches of pairs without a
+/// repeated positive, the ranking loss over in-batch negatives, retrieval
+/// MRR@10 on held-out anchors.
+struct MatchTask<'d> {
     config: TrainConfig,
-    schedule: LinearSchedule,
     loss: MultipleNegativesRankingLoss,
     device: Device,
     tokenizer: TextTokenizer,
@@ -271,210 +280,27 @@ struct MatchFit<'a> {
     inference_tokenizer: TextTokenizer,
     encoder_config: BertConfig,
     pooling: Pooling,
-    /// `None` only while the optimizer updates it.
-    encoder: Option<BertModel>,
-    optimizer: TrainOptimizer,
-    state: TrainerState,
-    run: RunDir,
-    log: MetricsLog,
     extra: serde_json::Value,
-    callback: Option<Callback<'a>>,
-    progress: bool,
-    batches_per_epoch: usize,
-    started: Instant,
-    baseline: Option<RetrievalReport>,
-    best: Option<RetrievalReport>,
+    train: &'d PairDataset,
+    valid: &'d RetrievalTask,
 }
 
-impl MatchFit<'_> {
-    fn encoder(&self) -> &BertModel {
-        // Taken out only inside the optimizer step, which puts it back.
-        self.encoder
-            .as_ref()
-            .expect("the encoder is present between steps")
-    }
-
-    fn emit(&mut self, event: &TrainEvent<'_>) -> ControlFlow<()> {
-        match self.callback.as_mut() {
-            Some(callback) => callback(event),
-            None => ControlFlow::Continue(()),
-        }
-    }
-
-    fn run_loop(mut self, train: &PairDataset, valid: &RetrievalTask) -> Result<MatchOutcome> {
-        let progress = new_progress(self.progress, self.state.total_steps, "contrastive");
-        let mut interrupted = false;
-        if self.state.history.is_empty() {
-            // The zero-shot baseline, which is also the first best.
-            match self.evaluate(valid, &progress)? {
-                EvalFlow::Continue => {}
-                EvalFlow::Early => self.state.finished = true,
-                EvalFlow::Interrupted => interrupted = true,
-            }
-        }
-        self.baseline = self.report_of(0);
-        'epochs: while !interrupted && !self.state.finished && self.state.epoch < self.config.epochs
-        {
-            let epoch = self.state.epoch;
-            let batches =
-                train.batches(self.config.batch_size, step_seed(self.config.seed, epoch))?;
-            let mut accumulator = GradAccumulator::new();
-            let mut window = (0.0f64, 0usize);
-            let mut step_started = Instant::now();
-            for (index, batch) in batches.iter().enumerate().skip(self.state.batches_done) {
-                if accumulator.is_empty() {
-                    self.device
-                        .seed(step_seed(self.config.seed, self.state.global_step));
-                    step_started = Instant::now();
-                }
-                let (value, grads) = self.forward_backward(train, batch)?;
-                window.0 += value * batch.len() as f64;
-                window.1 += batch.len();
-                accumulator.add(self.encoder(), grads, batch.len());
-                if accumulator.passes() < self.config.gradient_accumulation_steps
-                    && index + 1 < batches.len()
-                {
-                    continue;
-                }
-                // The accumulator holds this batch's gradients.
-                let grads = accumulator
-                    .finish(self.encoder())
-                    .expect("gradients were added");
-                let record = optimizer_step(
-                    &mut self.encoder,
-                    grads,
-                    StepWindow {
-                        loss: window.0 / window.1.max(1) as f64,
-                        examples: window.1,
-                        started: step_started,
-                        epoch: epoch as f64 + (index + 1) as f64 / self.batches_per_epoch as f64,
-                    },
-                    StepParts {
-                        config: &self.config,
-                        schedule: &self.schedule,
-                        optimizer: &mut self.optimizer,
-                        state: &mut self.state,
-                        log: &mut self.log,
-                        run_started: self.started,
-                    },
-                )?;
-                self.state.batches_done = index + 1;
-                window = (0.0, 0);
-                progress.update(
-                    record.step as u64,
-                    record.loss,
-                    record.lr,
-                    record.texts_per_second,
-                );
-                if self.emit(&TrainEvent::Step(&record)).is_break() {
-                    interrupted = true;
-                    break 'epochs;
-                }
-                if let Some(every) = self.config.eval_every_steps
-                    && self.state.global_step.is_multiple_of(every)
-                    && let Some(end) = self.evaluate(valid, &progress)?.stop()
-                {
-                    interrupted = matches!(end, Stop::Interrupted);
-                    break 'epochs;
-                }
-            }
-            self.state.epoch += 1;
-            self.state.batches_done = 0;
-            let evaluated_here = self
-                .state
-                .history
-                .last()
-                .is_some_and(|r| r.step == self.state.global_step);
-            if !evaluated_here && let Some(end) = self.evaluate(valid, &progress)?.stop() {
-                interrupted = matches!(end, Stop::Interrupted);
-                break;
-            }
-        }
-        progress.finish();
-        if !interrupted {
-            self.state.finished = true;
-        }
-        self.save_last()?;
-        write_run_curves(&self.run, MATCH_METRIC);
-        Ok(MatchOutcome {
-            run_dir: self.run.path().to_path_buf(),
-            baseline: self.baseline.clone(),
-            best: self.best.clone().or_else(|| {
-                let step = self.state.early_stopping.best_step()?;
-                self.report_of(step)
-            }),
-            history: self.state.history.clone(),
-            steps: self.state.global_step,
-            interrupted,
-        })
-    }
-
-    /// The retrieval report stored in the history at `step`, if any.
-    fn report_of(&self, step: usize) -> Option<RetrievalReport> {
-        let record = self.state.history.iter().find(|r| r.step == step)?;
-        let count = |key: &str| record.metrics.get(key)?.as_u64().map(|v| v as usize);
-        let metrics = record
-            .metrics
-            .iter()
-            .filter(|(k, _)| k.contains('@'))
-            .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
-            .collect();
-        Some(RetrievalReport {
-            queries: count("queries")?,
-            skipped: count("skipped").unwrap_or(0),
-            docs: count("docs")?,
-            metrics,
-        })
-    }
-
+impl MatchTask<'_> {
     /// Embeds texts with the encoder being trained (on the autodiff device):
     /// pooled, not normalized (the loss normalizes).
-    fn embed(&self, texts: &[&str], device: &Device) -> Result<Tensor<2>> {
+    fn embed(&self, encoder: &BertModel, texts: &[&str], device: &Device) -> Result<Tensor<2>> {
         let encodings = self
             .tokenizer
             .encode_all(texts)
             .map_err(jobfit_model::ModelError::from)?;
         let batch = EncodedBatch::from_encodings(&encodings, self.tokenizer.pad_id());
-        let output = self
-            .encoder()
-            .forward(BertInput::from_batch(&batch, device));
+        let output = encoder.forward(BertInput::from_batch(&batch, device));
         Ok(self.pooling.pool(output.hidden, output.mask))
     }
 
-    fn forward_backward(
-        &self,
-        train: &PairDataset,
-        batch: &[usize],
-    ) -> Result<(f64, GradientsParams)> {
-        let device = self.device.clone().autodiff();
-        let pairs: Vec<_> = batch.iter().map(|&i| &train.pairs()[i]).collect();
-        let anchors: Vec<&str> = pairs.iter().map(|p| p.anchor.as_str()).collect();
-        let positives: Vec<&str> = pairs.iter().map(|p| p.positive.as_str()).collect();
-        let negatives: Vec<&str> = pairs.iter().filter_map(|p| p.negative.as_deref()).collect();
-        let a = self.embed(&anchors, &device)?;
-        let p = self.embed(&positives, &device)?;
-        let n = if negatives.is_empty() {
-            None
-        } else {
-            Some(self.embed(&negatives, &device)?)
-        };
-        let loss = self.loss.forward(a, p, n);
-        let value = f64::from(loss.clone().into_scalar::<f32>());
-        if !value.is_finite() {
-            return Err(TrainError::NonFinite {
-                step: self.state.global_step + 1,
-                loss: value,
-            });
-        }
-        Ok((
-            value,
-            GradientsParams::from_grads(loss.backward(), self.encoder()),
-        ))
-    }
-
-    fn embedder(&self) -> Result<TextEmbedder> {
+    fn embedder(&self, encoder: &BertModel, step: usize) -> Result<TextEmbedder> {
         Ok(TextEmbedder::from_parts(
-            self.encoder().valid(),
+            encoder.valid(),
             self.inference_tokenizer.clone(),
             self.encoder_config.clone(),
             EmbedderOptions {
@@ -484,25 +310,76 @@ impl MatchFit<'_> {
                 ..EmbedderOptions::default()
             },
             "training",
-            format!("step-{}", self.state.global_step),
+            format!("step-{step}"),
             &self.device,
         )?)
     }
 
-    fn evaluate(&mut self, valid: &RetrievalTask, progress: &Progress) -> Result<EvalFlow> {
-        progress.update_message(self.state.global_step as u64, "evaluating retrieval");
-        let report = evaluate_retrieval(&self.embedder()?, valid, &MATCH_KS)?;
+    fn save(&self, dir: &Path, encoder: &BertModel, files: &TrainingFiles<'_>) -> Result<()> {
+        save_encoder_checkpoint(
+            dir,
+            &encoder.valid(),
+            &self.encoder_config,
+            &self.inference_tokenizer,
+            self.pooling,
+            files,
+        )
+    }
+}
+
+impl TrainTask for MatchTask<'_> {
+    type Model = BertModel;
+    type Report = RetrievalReport;
+
+    fn metric_name(&self) -> &'static str {
+        MATCH_METRIC
+    }
+
+    fn label(&self) -> &'static str {
+        "contrastive"
+    }
+
+    fn eval_label(&self) -> &'static str {
+        "evaluating retrieval"
+    }
+
+    fn batches(&self, epoch: usize) -> Result<Vec<Vec<usize>>> {
+        self.train
+            .batches(self.config.batch_size, step_seed(self.config.seed, epoch))
+    }
+
+    fn loss(
+        &self,
+        encoder: &BertModel,
+        batch: &[usize],
+        _step: usize,
+        device: &Device,
+    ) -> Result<Tensor<1>> {
+        let pairs: Vec<_> = batch.iter().map(|&i| &self.train.pairs()[i]).collect();
+        let anchors: Vec<&str> = pairs.iter().map(|p| p.anchor.as_str()).collect();
+        let positives: Vec<&str> = pairs.iter().map(|p| p.positive.as_str()).collect();
+        let negatives: Vec<&str> = pairs.iter().filter_map(|p| p.negative.as_deref()).collect();
+        let a = self.embed(encoder, &anchors, device)?;
+        let p = self.embed(encoder, &positives, device)?;
+        let n = if negatives.is_empty() {
+            None
+        } else {
+            Some(self.embed(encoder, &negatives, device)?)
+        };
+        Ok(self.loss.forward(a, p, n))
+    }
+
+    fn evaluate(
+        &mut self,
+        encoder: &BertModel,
+        step: usize,
+    ) -> Result<Evaluation<RetrievalReport>> {
+        let report = evaluate_retrieval(&self.embedder(encoder, step)?, self.valid, &MATCH_KS)?;
         let metric = report
             .metrics
             .get(MATCH_METRIC)
             .copied()
             .unwrap_or(f64::NAN);
-        let (sum, count) = std::mem::take(&mut self.state.pending_loss);
-        let train_loss = if count == 0 {
-            f64::NAN
-        } else {
-            sum / count as f64
-        };
         let mut metrics: serde_json::Map<String, serde_json::Value> = report
             .metrics
             .iter()
@@ -511,93 +388,54 @@ impl MatchFit<'_> {
         metrics.insert("queries".into(), serde_json::json!(report.queries));
         metrics.insert("skipped".into(), serde_json::json!(report.skipped));
         metrics.insert("docs".into(), serde_json::json!(report.docs));
-        let record = EvalRecord {
-            step: self.state.global_step,
-            epoch: self.state.epoch as f64
-                + self.state.batches_done as f64 / self.batches_per_epoch.max(1) as f64,
-            train_loss,
-            valid_loss: None,
+        Ok(Evaluation {
             metric,
-            metric_name: MATCH_METRIC.into(),
             metrics,
-        };
-        let kind = if self.config.eval_every_steps.is_some() {
-            EventKind::Eval
-        } else {
-            EventKind::Epoch
-        };
-        let mut event = LogEvent::new(kind, record.step, record.epoch)
-            .with_elapsed_s(self.started.elapsed().as_secs_f64())
-            .with_vals(report.metrics.iter().map(|(k, v)| (k.clone(), *v)));
-        if train_loss.is_finite() {
-            event = event.with_loss(train_loss);
-        }
-        self.log.write(&event)?;
-        if self.progress {
-            progress.println(format!(
-                "step {}: {MATCH_METRIC} {metric:.4}, recall@1 {:.4}, recall@10 {:.4}",
-                record.step,
-                report.get("recall", 1).unwrap_or(f64::NAN),
-                report.get("recall", 10).unwrap_or(f64::NAN)
-            ));
-        }
-        let outcome = self
-            .state
-            .early_stopping
-            .update(metric, self.state.global_step);
-        self.state.history.push(record.clone());
-        if outcome == EvalOutcome::Improved {
-            self.save_best(&report)?;
-            self.best = Some(report);
-        }
-        if outcome == EvalOutcome::Stop || self.state.global_step >= self.state.total_steps {
-            self.state.finished = true;
-        }
-        self.save_last()?;
-        write_run_curves(&self.run, MATCH_METRIC);
-        if self.emit(&TrainEvent::Eval(&record)).is_break() {
-            return Ok(EvalFlow::Interrupted);
-        }
-        Ok(if outcome == EvalOutcome::Stop {
-            EvalFlow::Early
-        } else {
-            EvalFlow::Continue
+            valid_loss: None,
+            log_values: report
+                .metrics
+                .iter()
+                .map(|(k, v)| (k.clone(), *v))
+                .collect(),
+            report,
         })
     }
 
-    fn save_best(&self, report: &RetrievalReport) -> Result<()> {
-        let report = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
-        let meta = serde_json::json!({
-            "run_kind": RunKind::Match.name(),
-            "step": self.state.global_step,
-            "data": self.extra,
-        });
-        save_encoder_checkpoint(
-            &self.run.best(),
-            &self.encoder().valid(),
-            &self.encoder_config,
-            &self.inference_tokenizer,
-            self.pooling,
-            &TrainingFiles {
-                config: &self.config,
-                resume: None,
-                extra_files: vec![("retrieval_report.json", report), ("run_meta.json", meta)],
-            },
+    fn eval_message(&self, record: &EvalRecord, report: &RetrievalReport) -> String {
+        format!(
+            "step {}: {MATCH_METRIC} {:.4}, recall@1 {:.4}, recall@10 {:.4}",
+            record.step,
+            record.metric,
+            report.get("recall", 1).unwrap_or(f64::NAN),
+            report.get("recall", 10).unwrap_or(f64::NAN)
         )
     }
 
-    fn save_last(&self) -> Result<()> {
-        save_encoder_checkpoint(
-            &self.run.last(),
-            &self.encoder().valid(),
-            &self.encoder_config,
-            &self.inference_tokenizer,
-            self.pooling,
-            &TrainingFiles {
-                config: &self.config,
-                resume: Some((&self.state, &self.optimizer)),
-                extra_files: Vec::new(),
-            },
-        )
+    fn evaluate_before_training(&self) -> bool {
+        true
+    }
+
+    fn save_best(
+        &self,
+        dir: &Path,
+        encoder: &BertModel,
+        report: &RetrievalReport,
+        context: SaveContext<'_>,
+    ) -> Result<()> {
+        let report = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
+        let meta = serde_json::json!({
+            "run_kind": RunKind::Match.name(),
+            "step": context.step,
+            "data": self.extra,
+        });
+        let mut files = context.files;
+        files
+            .extra_files
+            .extend([("retrieval_report.json", report), ("run_meta.json", meta)]);
+        self.save(dir, encoder, &files)
+    }
+
+    fn save_last(&self, dir: &Path, encoder: &BertModel, context: SaveContext<'_>) -> Result<()> {
+        self.save(dir, encoder, &context.files)
     }
 }

@@ -9,6 +9,9 @@
 //! - Cross-encoder training for reranking: [`RerankDataset`] groups of a query, a relevant text
 //!   and irrelevant ones, the [`listwise_loss`], and a checkpoint that the matching crate's
 //!   reranker loads.
+//! - One training loop for all of them, [`Driver`]: accumulation, AdamW steps, evaluation,
+//!   early stopping, checkpoints and resumption; a task of your own is a [`TrainTask`]
+//!   implementation (`examples/custom_head.rs`).
 //! - What a user sees: progress bars ([`Progress`]), a JSON-lines metrics log ([`MetricsLog`]),
 //!   and a training-curve picture ([`write_curves`]).
 //!
@@ -34,6 +37,7 @@ mod classify;
 mod contrastive;
 mod curves;
 mod dataset;
+mod driver;
 mod error;
 mod log;
 mod loss;
@@ -65,6 +69,9 @@ pub use dataset::{
     PairSplit, RetrievalTask, SeededRng, SharedDataPaths, TextColumns, TextDataset,
     esco_label_pairs, head_tail_ids, jobbert_title_pairs, occupation_text, onet_title_pairs,
     read_texts, read_texts_with_ids, stratified_split_indices,
+};
+pub use driver::{
+    Driver, DriverOutcome, EpochEndEval, Evaluation, SaveContext, StopReason, TrainTask,
 };
 pub use error::{Result, TrainError};
 pub use log::{EventKind, LogEvent, METRICS_LOG_FILE, MetricsLog, read_metrics_log};

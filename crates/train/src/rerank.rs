@@ -1,4 +1,4 @@
-//! The cross-encoder (reranker) training loop.
+//! Cross-encoder (reranker) training.
 //!
 //! A bi-encoder embeds a query and a job apart and compares the vectors; a
 //! cross-encoder reads both at once (`[CLS] job [SEP] query [SEP]`) and
@@ -16,15 +16,12 @@
 //! head; `last/` adds the optimizer and trainer state, from which a run
 //! resumes.
 //!
-//! The loop is written by hand, like the others in this crate (see
-//! docs/ARCHITECTURE.md).
+//! It trains through the crate's [`Driver`](crate::Driver), like the other
+//! tasks (see docs/ARCHITECTURE.md).
 
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use burn::module::Module;
-use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 use jobfit_model::{
@@ -34,21 +31,12 @@ use jobfit_model::{
 use jobfit_text::{DataError, TextTokenizer};
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{
-    EvalOutcome, EvalRecord, ExistingRun, RunDir, RunKind, TrainerState, TrainingFiles,
-    save_training_checkpoint, start_or_resume,
-};
-use crate::classify::{
-    Callback, EvalFlow, StepParts, StepWindow, Stop, TrainEvent, load_encoder, new_progress,
-    optimizer_step, step_seed, with_max_length, write_run_curves,
-};
+use crate::checkpoint::{EvalRecord, ExistingRun, RunDir, RunKind, save_training_checkpoint};
+use crate::classify::{Callback, load_encoder, step_seed, with_max_length};
 use crate::dataset::{HeldOut, SeededRng};
+use crate::driver::{Driver, Evaluation, SaveContext, StopReason, TrainTask};
 use crate::error::{Result, TrainError};
-use crate::log::{EventKind, LogEvent, MetricsLog};
-use crate::optim::{
-    GradAccumulator, LinearSchedule, TrainConfig, TrainOptimizer, setter, with_stable_ids,
-};
-use crate::progress::Progress;
+use crate::optim::{TrainConfig, setter, with_stable_ids};
 
 /// The metric that picks the best reranker checkpoint.
 pub const RERANK_METRIC: &str = "mrr";
@@ -463,197 +451,108 @@ pub fn train_reranker_with(
     // tokenizer keeps `max_length`.
     let tokenizer = with_max_length(tokenizer, config.max_length, &encoder_config)?;
     let batches_per_epoch = train.len().div_ceil(config.batch_size);
-    let total_steps = config.total_steps(batches_per_epoch);
     let model = with_stable_ids(model).train();
-    let (state, optimizer, log) = start_or_resume(
-        &run,
-        TrainOptimizer::new(&model, &config)?,
-        RunKind::Rerank,
-        total_steps,
-        config.early_stopping_patience,
-    )?;
-    let fit = RerankFit {
-        schedule: config.schedule(total_steps),
+    let run_path = run.path().to_path_buf();
+    let best_dir = run.best();
+    let driver = Driver::new(config.clone(), run, RunKind::Rerank, device)
+        .with_progress(options.progress)
+        .with_callback(callback);
+    let mut task = RerankTask {
         config,
         negatives: options.negatives,
         device: device.clone(),
         tokenizer,
         encoder_config,
         pooling,
-        model: Some(model),
-        optimizer,
-        state,
-        run,
-        log,
         extra: options.extra,
-        callback,
-        progress: options.progress,
-        batches_per_epoch,
-        started: Instant::now(),
-        best: None,
+        train,
+        valid,
     };
-    fit.run_loop(train, valid)
+    let outcome = driver.train(&mut task, model, batches_per_epoch)?;
+    Ok(RerankOutcome {
+        run_dir: run_path,
+        best: match outcome.best {
+            Some((_, report)) => Some(report),
+            // The best came before a resume: the report saved with it.
+            None => std::fs::read(best_dir.join(REPORT_FILE))
+                .ok()
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok()),
+        },
+        steps: outcome.state.global_step,
+        interrupted: outcome.stop == StopReason::Interrupted,
+        history: outcome.state.history,
+    })
 }
 
-struct RerankFit<'a> {
+/// Reranker training as a [`TrainTask`]: seeded batches of groups, the
+/// listwise loss of each positive against a sample of its negatives, MRR of
+/// the held-out groups' positives.
+struct RerankTask<'d> {
     config: TrainConfig,
-    schedule: LinearSchedule,
     negatives: usize,
     device: Device,
     tokenizer: TextTokenizer,
     encoder_config: BertConfig,
     pooling: Pooling,
-    /// `None` only while the optimizer updates it.
-    model: Option<PairModel>,
-    optimizer: TrainOptimizer,
-    state: TrainerState,
-    run: RunDir,
-    log: MetricsLog,
     extra: serde_json::Value,
-    callback: Option<Callback<'a>>,
-    progress: bool,
-    batches_per_epoch: usize,
-    started: Instant,
-    best: Option<RerankReport>,
+    train: &'d RerankDataset,
+    valid: &'d RerankDataset,
 }
 
-impl RerankFit<'_> {
-    fn model(&self) -> &PairModel {
-        // Taken out only inside the optimizer step, which puts it back.
-        self.model
-            .as_ref()
-            .expect("the model is present between steps")
+impl RerankTask<'_> {
+    fn save_info(&self, step: usize) -> SaveInfo<'_> {
+        SaveInfo {
+            config: &self.encoder_config,
+            tokenizer: &self.tokenizer,
+            labels: &[],
+            pooling: self.pooling,
+            extra: serde_json::json!({
+                "run_kind": RunKind::Rerank.name(),
+                "step": step,
+                "negatives": self.negatives,
+                "data": self.extra,
+            }),
+        }
+    }
+}
+
+impl TrainTask for RerankTask<'_> {
+    type Model = PairModel;
+    type Report = RerankReport;
+
+    fn metric_name(&self) -> &'static str {
+        RERANK_METRIC
     }
 
-    fn emit(&mut self, event: &TrainEvent<'_>) -> ControlFlow<()> {
-        match self.callback.as_mut() {
-            Some(callback) => callback(event),
-            None => ControlFlow::Continue(()),
-        }
+    fn label(&self) -> &'static str {
+        "rerank"
+    }
+
+    fn eval_label(&self) -> &'static str {
+        "ranking held-out groups"
     }
 
     /// A seeded shuffle of the groups, cut into batches.
-    fn batches(&self, len: usize, epoch: usize) -> Vec<Vec<usize>> {
-        let mut order: Vec<usize> = (0..len).collect();
+    fn batches(&self, epoch: usize) -> Result<Vec<Vec<usize>>> {
+        let mut order: Vec<usize> = (0..self.train.len()).collect();
         SeededRng::new(step_seed(self.config.seed, epoch)).shuffle(&mut order);
-        order
+        Ok(order
             .chunks(self.config.batch_size)
             .map(<[usize]>::to_vec)
-            .collect()
+            .collect())
     }
 
-    fn run_loop(mut self, train: &RerankDataset, valid: &RerankDataset) -> Result<RerankOutcome> {
-        let progress = new_progress(self.progress, self.state.total_steps, "rerank");
-        let mut interrupted = false;
-        'epochs: while !self.state.finished && self.state.epoch < self.config.epochs {
-            let epoch = self.state.epoch;
-            let batches = self.batches(train.len(), epoch);
-            let mut accumulator = GradAccumulator::new();
-            let mut window = (0.0f64, 0usize);
-            let mut step_started = Instant::now();
-            for (index, batch) in batches.iter().enumerate().skip(self.state.batches_done) {
-                if accumulator.is_empty() {
-                    self.device
-                        .seed(step_seed(self.config.seed, self.state.global_step));
-                    step_started = Instant::now();
-                }
-                let (value, grads) = self.forward_backward(train, batch)?;
-                window.0 += value * batch.len() as f64;
-                window.1 += batch.len();
-                accumulator.add(self.model(), grads, batch.len());
-                if accumulator.passes() < self.config.gradient_accumulation_steps
-                    && index + 1 < batches.len()
-                {
-                    continue;
-                }
-                let grads = accumulator
-                    .finish(self.model())
-                    .expect("gradients were added");
-                let record = optimizer_step(
-                    &mut self.model,
-                    grads,
-                    StepWindow {
-                        loss: window.0 / window.1.max(1) as f64,
-                        // Pairs scored: each group is a positive and its negatives.
-                        examples: window.1 * (1 + self.negatives),
-                        started: step_started,
-                        epoch: epoch as f64 + (index + 1) as f64 / self.batches_per_epoch as f64,
-                    },
-                    StepParts {
-                        config: &self.config,
-                        schedule: &self.schedule,
-                        optimizer: &mut self.optimizer,
-                        state: &mut self.state,
-                        log: &mut self.log,
-                        run_started: self.started,
-                    },
-                )?;
-                self.state.batches_done = index + 1;
-                window = (0.0, 0);
-                progress.update(
-                    record.step as u64,
-                    record.loss,
-                    record.lr,
-                    record.texts_per_second,
-                );
-                if self.emit(&TrainEvent::Step(&record)).is_break() {
-                    interrupted = true;
-                    break 'epochs;
-                }
-                if let Some(every) = self.config.eval_every_steps
-                    && self.state.global_step.is_multiple_of(every)
-                    && let Some(end) = self.evaluate(valid, &progress)?.stop()
-                {
-                    interrupted = matches!(end, Stop::Interrupted);
-                    break 'epochs;
-                }
-            }
-            self.state.epoch += 1;
-            self.state.batches_done = 0;
-            let evaluated_here = self
-                .state
-                .history
-                .last()
-                .is_some_and(|r| r.step == self.state.global_step);
-            if !evaluated_here && let Some(end) = self.evaluate(valid, &progress)?.stop() {
-                interrupted = matches!(end, Stop::Interrupted);
-                break;
-            }
-        }
-        progress.finish();
-        if !interrupted {
-            self.state.finished = true;
-        }
-        self.save_last()?;
-        write_run_curves(&self.run, RERANK_METRIC);
-        Ok(RerankOutcome {
-            run_dir: self.run.path().to_path_buf(),
-            best: self.best.clone().or_else(|| self.saved_best()),
-            history: self.state.history.clone(),
-            steps: self.state.global_step,
-            interrupted,
-        })
-    }
-
-    /// The report saved with `best/` (when the best came before a resume).
-    fn saved_best(&self) -> Option<RerankReport> {
-        let bytes = std::fs::read(self.run.best().join(REPORT_FILE)).ok()?;
-        serde_json::from_slice(&bytes).ok()
-    }
-
-    fn forward_backward(
+    fn loss(
         &self,
-        train: &RerankDataset,
+        model: &PairModel,
         batch: &[usize],
-    ) -> Result<(f64, GradientsParams)> {
-        let device = self.device.clone().autodiff();
-        let mut rng = SeededRng::new(step_seed(
-            self.config.seed ^ NEGATIVE_STREAM,
-            self.state.global_step,
-        ));
+        step: usize,
+        device: &Device,
+    ) -> Result<Tensor<1>> {
+        let mut rng = SeededRng::new(step_seed(self.config.seed ^ NEGATIVE_STREAM, step));
         let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(batch.len() * (1 + self.negatives));
         for &i in batch {
-            let group = &train.groups()[i];
+            let group = &self.train.groups()[i];
             pairs.push((&group.positive, &group.query));
             for n in sample_negatives(group, self.negatives, &mut rng) {
                 pairs.push((&group.negatives[n], &group.query));
@@ -663,133 +562,61 @@ impl RerankFit<'_> {
             .tokenizer
             .encode_pair_batch(&pairs)
             .map_err(jobfit_model::ModelError::from)?;
-        let scores = self
-            .model()
-            .forward(BertInput::from_batch(&encoded, &device))
+        let scores = model
+            .forward(BertInput::from_batch(&encoded, device))
             .reshape([batch.len(), 1 + self.negatives]);
-        let loss = listwise_loss(scores);
-        let value = f64::from(loss.clone().into_scalar::<f32>());
-        if !value.is_finite() {
-            return Err(TrainError::NonFinite {
-                step: self.state.global_step + 1,
-                loss: value,
-            });
-        }
-        Ok((
-            value,
-            GradientsParams::from_grads(loss.backward(), self.model()),
-        ))
+        Ok(listwise_loss(scores))
     }
 
-    fn evaluate(&mut self, valid: &RerankDataset, progress: &Progress) -> Result<EvalFlow> {
-        progress.update_message(self.state.global_step as u64, "ranking held-out groups");
-        let report =
-            evaluate_reranker(&self.model().valid(), &self.tokenizer, valid, &self.device)?;
-        let metric = report.mrr;
-        let (sum, count) = std::mem::take(&mut self.state.pending_loss);
-        let train_loss = if count == 0 {
-            f64::NAN
-        } else {
-            sum / count as f64
-        };
+    /// Pairs scored: each group is a positive and its negatives.
+    fn examples(&self, batch: &[usize]) -> usize {
+        batch.len() * (1 + self.negatives)
+    }
+
+    fn evaluate(&mut self, model: &PairModel, _step: usize) -> Result<Evaluation<RerankReport>> {
+        let report = evaluate_reranker(&model.valid(), &self.tokenizer, self.valid, &self.device)?;
         let mut metrics = serde_json::Map::new();
         metrics.insert(RERANK_METRIC.into(), serde_json::json!(report.mrr));
         metrics.insert("recall@1".into(), serde_json::json!(report.recall_at_1));
         metrics.insert("groups".into(), serde_json::json!(report.groups));
-        let record = EvalRecord {
-            step: self.state.global_step,
-            epoch: self.state.epoch as f64
-                + self.state.batches_done as f64 / self.batches_per_epoch.max(1) as f64,
-            train_loss,
-            valid_loss: None,
-            metric,
-            metric_name: RERANK_METRIC.into(),
+        Ok(Evaluation {
+            metric: report.mrr,
             metrics,
-        };
-        let kind = if self.config.eval_every_steps.is_some() {
-            EventKind::Eval
-        } else {
-            EventKind::Epoch
-        };
-        let mut event = LogEvent::new(kind, record.step, record.epoch)
-            .with_elapsed_s(self.started.elapsed().as_secs_f64())
-            .with_vals([
+            valid_loss: None,
+            log_values: vec![
                 (RERANK_METRIC.to_string(), report.mrr),
                 ("recall@1".to_string(), report.recall_at_1),
-            ]);
-        if train_loss.is_finite() {
-            event = event.with_loss(train_loss);
-        }
-        self.log.write(&event)?;
-        if self.progress {
-            progress.println(format!(
-                "step {}: {RERANK_METRIC} {:.4}, recall@1 {:.4} ({} groups)",
-                record.step, report.mrr, report.recall_at_1, report.groups
-            ));
-        }
-        let outcome = self
-            .state
-            .early_stopping
-            .update(metric, self.state.global_step);
-        self.state.history.push(record.clone());
-        if outcome == EvalOutcome::Improved {
-            self.save_best(&report)?;
-            self.best = Some(report);
-        }
-        if outcome == EvalOutcome::Stop || self.state.global_step >= self.state.total_steps {
-            self.state.finished = true;
-        }
-        self.save_last()?;
-        write_run_curves(&self.run, RERANK_METRIC);
-        if self.emit(&TrainEvent::Eval(&record)).is_break() {
-            return Ok(EvalFlow::Interrupted);
-        }
-        Ok(if outcome == EvalOutcome::Stop {
-            EvalFlow::Early
-        } else {
-            EvalFlow::Continue
+            ],
+            report,
         })
     }
 
-    fn save_info(&self) -> SaveInfo<'_> {
-        SaveInfo {
-            config: &self.encoder_config,
-            tokenizer: &self.tokenizer,
-            labels: &[],
-            pooling: self.pooling,
-            extra: serde_json::json!({
-                "run_kind": RunKind::Rerank.name(),
-                "step": self.state.global_step,
-                "negatives": self.negatives,
-                "data": self.extra,
-            }),
-        }
-    }
-
-    fn save_best(&self, report: &RerankReport) -> Result<()> {
-        let report = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
-        save_training_checkpoint(
-            &self.run.best(),
-            &self.model().valid(),
-            &self.save_info(),
-            &TrainingFiles {
-                config: &self.config,
-                resume: None,
-                extra_files: vec![(REPORT_FILE, report)],
-            },
+    fn eval_message(&self, record: &EvalRecord, report: &RerankReport) -> String {
+        format!(
+            "step {}: {RERANK_METRIC} {:.4}, recall@1 {:.4} ({} groups)",
+            record.step, report.mrr, report.recall_at_1, report.groups
         )
     }
 
-    fn save_last(&self) -> Result<()> {
+    fn save_best(
+        &self,
+        dir: &Path,
+        model: &PairModel,
+        report: &RerankReport,
+        context: SaveContext<'_>,
+    ) -> Result<()> {
+        let report = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
+        let mut files = context.files;
+        files.extra_files.push((REPORT_FILE, report));
+        save_training_checkpoint(dir, &model.valid(), &self.save_info(context.step), &files)
+    }
+
+    fn save_last(&self, dir: &Path, model: &PairModel, context: SaveContext<'_>) -> Result<()> {
         save_training_checkpoint(
-            &self.run.last(),
-            &self.model().valid(),
-            &self.save_info(),
-            &TrainingFiles {
-                config: &self.config,
-                resume: Some((&self.state, &self.optimizer)),
-                extra_files: Vec::new(),
-            },
+            dir,
+            &model.valid(),
+            &self.save_info(context.step),
+            &context.files,
         )
     }
 }

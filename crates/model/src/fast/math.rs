@@ -64,6 +64,10 @@ pub fn softmax_columns(isa: Isa, m: &mut [f32], ld: usize, rows: usize) {
         // SAFETY: `Isa::Avx512` is only detected on CPUs with AVX-512F; the
         // length is checked above.
         Isa::Avx512 => unsafe { x86::softmax_columns512(m, ld, rows) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Isa::Avx2` is only detected on CPUs with AVX2 and FMA; the
+        // length is checked above.
+        Isa::Avx2 => unsafe { x86::softmax_columns256(m, ld, rows) },
         _ => softmax_columns_portable(m, ld, rows),
     }
 }
@@ -292,6 +296,45 @@ pub mod x86 {
                     );
                 }
                 c += 16;
+            }
+        }
+    }
+
+    /// Softmax down the columns, 8 columns at a time (a masked tail).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA, and `m` must hold `rows * ld` values.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn softmax_columns256(m: &mut [f32], ld: usize, rows: usize) {
+        let ptr = m.as_mut_ptr();
+        let mut c = 0;
+        // SAFETY (all loads and stores): rows < `rows`, columns < `ld` (the
+        // masked tail covers the last columns).
+        unsafe {
+            while c < ld {
+                let width = (ld - c).min(8) as i32;
+                let mask = _mm256_cmpgt_epi32(
+                    _mm256_set1_epi32(width),
+                    _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                );
+                let mut max = _mm256_set1_ps(f32::NEG_INFINITY);
+                for r in 0..rows {
+                    let v = _mm256_maskload_ps(ptr.add(r * ld + c), mask);
+                    max = _mm256_max_ps(max, v);
+                }
+                let mut sum = _mm256_setzero_ps();
+                for r in 0..rows {
+                    let at = ptr.add(r * ld + c);
+                    let e = exp256(_mm256_sub_ps(_mm256_maskload_ps(at, mask), max));
+                    _mm256_maskstore_ps(at, mask, e);
+                    sum = _mm256_add_ps(sum, e);
+                }
+                let inv = _mm256_div_ps(_mm256_set1_ps(1.0), sum);
+                for r in 0..rows {
+                    let at = ptr.add(r * ld + c);
+                    _mm256_maskstore_ps(at, mask, _mm256_mul_ps(_mm256_maskload_ps(at, mask), inv));
+                }
+                c += 8;
             }
         }
     }

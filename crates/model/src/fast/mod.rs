@@ -60,7 +60,7 @@ impl Linear {
     ) -> Self {
         match precision {
             Precision::F32 => Linear::F32(PackedMatrix::new(weight, bias, k, n, isa)),
-            Precision::Int8 => Linear::Int8(QuantMatrix::new(weight, bias, k, n)),
+            Precision::Int8 => Linear::Int8(QuantMatrix::new(weight, bias, k, n, isa)),
         }
     }
 
