@@ -14,11 +14,14 @@
 //! - `tokenize`: Hugging Face `tokenizers` with pairs, truncation, padding
 //!   and long-document chunking.
 //! - `data`: `Job` and `Resume` records and streaming CSV / JSONL readers.
+//! - `document`: resume files (PDF, DOCX, HTML, plain text) sniffed by
+//!   content and read within limits.
 #![deny(missing_docs)]
 
 mod clean;
 mod data;
 mod dedup;
+pub mod document;
 mod redact;
 mod sections;
 mod skills;
@@ -30,6 +33,9 @@ pub use data::{
     CsvRows, CsvTable, DataError, DataSource, Job, JobColumns, JobReader, JsonlReader,
     MetadataColumns, ReadOptions, Resume, ResumeColumns, ResumeReader, SalaryRange, read_jobs_csv,
     read_jobs_jsonl, read_jsonl, read_resumes_csv, read_resumes_jsonl,
+};
+pub use document::{
+    Document, DocumentError, DocumentKind, DocumentLimits, read_document, read_document_file,
 };
 pub use dedup::{DedupError, Deduplicator, DeduplicatorBuilder, DuplicateGroup, MinHashSignature};
 pub use redact::{

@@ -3,6 +3,8 @@
 mod clean;
 mod data;
 mod dedup;
+mod document;
+mod documents;
 mod redact;
 mod sections;
 mod skills;
