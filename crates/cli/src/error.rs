@@ -17,6 +17,9 @@ pub enum CliError {
     /// Training, evaluating or predicting with a fine-tuned model failed.
     #[error(transparent)]
     Train(#[from] jobfit::train::TrainError),
+    /// The service could not start.
+    #[error(transparent)]
+    Serve(#[from] jobfit_serve::ServeError),
     /// Writing output failed.
     #[error("cannot write {path}: {source}")]
     Write {
