@@ -56,7 +56,7 @@ fn recommend_takes_text_and_files() {
     );
     assert_eq!(filtered.status, 200, "{}", filtered.text());
     for recommendation in filtered.json()["recommendations"].as_array().unwrap() {
-        assert_eq!(recommendation["job"]["remote"], "yes");
+        assert_eq!(recommendation["job"]["metadata"]["remote"], "yes");
     }
 }
 
