@@ -178,8 +178,7 @@ impl MicroBatcher {
             return Err(ModelError::EmptyBatch);
         }
         let mut state = self.lock();
-        if state.queued_texts > 0 && state.queued_texts + encodings.len() > self.options.max_queue
-        {
+        if state.queued_texts > 0 && state.queued_texts + encodings.len() > self.options.max_queue {
             self.rejected.fetch_add(1, Ordering::Relaxed);
             return Err(ModelError::Overloaded {
                 queued: state.queued_texts,
@@ -413,7 +412,13 @@ mod tests {
         started_rx.recv().unwrap();
         // Two texts are in the running batch: one more exceeds the bound.
         let error = batcher.run(&[encoding(3)], fake).unwrap_err();
-        assert!(matches!(error, ModelError::Overloaded { queued: 2, limit: 2 }));
+        assert!(matches!(
+            error,
+            ModelError::Overloaded {
+                queued: 2,
+                limit: 2
+            }
+        ));
         release_tx.send(()).unwrap();
         assert_eq!(slow.join().unwrap().unwrap().nrows(), 2);
         assert_eq!(batcher.stats().rejected, 1);

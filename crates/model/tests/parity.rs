@@ -204,5 +204,8 @@ fn micro_batched_concurrent_calls_match_sentence_transformers() {
     }
     let stats = embedder.micro_batcher().expect("a batcher").stats();
     assert_eq!(stats.requests as usize, items.len());
-    assert!(stats.batches < stats.requests, "no call shared a batch: {stats:?}");
+    assert!(
+        stats.batches < stats.requests,
+        "no call shared a batch: {stats:?}"
+    );
 }

@@ -120,7 +120,11 @@ fn main() {
     );
     let (index, built) =
         JobIndex::load_or_build(&cache, catalog, &plain, &index_options).expect("the index");
-    println!("index: {} jobs ({})", index.len(), if built { "built" } else { "cached" });
+    println!(
+        "index: {} jobs ({})",
+        index.len(),
+        if built { "built" } else { "cached" }
+    );
 
     // 1. The bare library.
     let cleaner = Cleaner::default();
@@ -460,7 +464,12 @@ fn rss_kib() -> u64 {
 
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
-        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .unwrap_or_else(|_| "?".into())
 }
 

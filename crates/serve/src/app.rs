@@ -105,10 +105,7 @@ impl Service {
             .route("/openapi.json", get(routes::openapi))
             .fallback(routes::not_found)
             .method_not_allowed_fallback(routes::method_not_allowed)
-            .layer(middleware::from_fn_with_state(
-                Arc::clone(&state),
-                observe,
-            ))
+            .layer(middleware::from_fn_with_state(Arc::clone(&state), observe))
             .layer(DefaultBodyLimit::max(self.state.limits.max_body_bytes))
             .with_state(state)
     }
@@ -120,7 +117,11 @@ impl Service {
     /// # Errors
     ///
     /// [`ServeError::Io`] when the listener fails.
-    pub async fn run<F>(self, listener: tokio::net::TcpListener, shutdown: F) -> Result<(), ServeError>
+    pub async fn run<F>(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: F,
+    ) -> Result<(), ServeError>
     where
         F: Future<Output = ()> + Send + 'static,
     {

@@ -254,7 +254,10 @@ impl ServeConfig {
         positive("max_pdf_pages", limits.max_pdf_pages as u64)?;
         positive("max_uncompressed_bytes", limits.max_uncompressed_bytes)?;
         positive("max_top_k", limits.max_top_k as u64)?;
-        positive("max_resumes_per_screen", limits.max_resumes_per_screen as u64)?;
+        positive(
+            "max_resumes_per_screen",
+            limits.max_resumes_per_screen as u64,
+        )?;
         positive("max_jobs_per_batch", limits.max_jobs_per_batch as u64)?;
         positive("max_in_flight", limits.max_in_flight as u64)?;
         positive("request_timeout_secs", limits.request_timeout_secs)?;

@@ -133,7 +133,13 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
     }
 }
 
@@ -166,7 +172,9 @@ impl From<DocumentError> for ApiError {
         let (status, code) = match error {
             DocumentError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "document_too_large"),
             DocumentError::TooManyPages { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_many_pages"),
-            DocumentError::TooManyChars { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "resume_too_long"),
+            DocumentError::TooManyChars { .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "resume_too_long")
+            }
             DocumentError::ArchiveTooLarge { .. } => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "archive_too_large")
             }

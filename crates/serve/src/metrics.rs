@@ -128,7 +128,10 @@ impl Metrics {
                 stats.queued_texts
             );
             for (bound, count) in BATCH_SIZE_BUCKETS.iter().zip(&stats.batch_size_buckets) {
-                let _ = writeln!(out, "jobfit_embed_batch_size_bucket{{le=\"{bound}\"}} {count}");
+                let _ = writeln!(
+                    out,
+                    "jobfit_embed_batch_size_bucket{{le=\"{bound}\"}} {count}"
+                );
             }
             let _ = writeln!(
                 out,
@@ -175,8 +178,12 @@ mod tests {
         metrics.finish("/v1/recommend", 200, Duration::from_millis(30));
         metrics.finish("/v1/recommend", 429, Duration::from_millis(1));
         let text = metrics.render(None, Some(3));
-        assert!(text.contains("jobfit_http_requests_total{route=\"/v1/recommend\",status=\"200\"} 1"));
-        assert!(text.contains("jobfit_http_requests_total{route=\"/v1/recommend\",status=\"429\"} 1"));
+        assert!(
+            text.contains("jobfit_http_requests_total{route=\"/v1/recommend\",status=\"200\"} 1")
+        );
+        assert!(
+            text.contains("jobfit_http_requests_total{route=\"/v1/recommend\",status=\"429\"} 1")
+        );
         // 1 ms falls in every bucket, 30 ms from 0.05 on.
         assert!(text.contains("duration_seconds_bucket{route=\"/v1/recommend\",le=\"0.005\"} 1"));
         assert!(text.contains("duration_seconds_bucket{route=\"/v1/recommend\",le=\"0.05\"} 2"));

@@ -78,13 +78,15 @@ async fn body(state: &AppState, request: Request) -> Result<Body, ApiError> {
             .map_err(|_| ApiError::body_too_large(limit))?;
         Ok(Body::Json(bytes))
     } else if content_type.starts_with("multipart/form-data") {
-        let multipart = Multipart::from_request(request, &()).await.map_err(|error| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_multipart",
-                error.body_text(),
-            )
-        })?;
+        let multipart = Multipart::from_request(request, &())
+            .await
+            .map_err(|error| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_multipart",
+                    error.body_text(),
+                )
+            })?;
         Ok(Body::Multipart(multipart))
     } else {
         Err(ApiError::new(
@@ -228,7 +230,10 @@ fn top_k(state: &AppState, value: Option<&Value>, default: usize) -> Result<usiz
     };
     let max = state.limits.max_top_k;
     let number = value.as_f64().ok_or_else(|| {
-        ApiError::unprocessable("invalid_top_k", format!("top_k must be a number, got {value}"))
+        ApiError::unprocessable(
+            "invalid_top_k",
+            format!("top_k must be a number, got {value}"),
+        )
     })?;
     if number < 1.0 || number.fract() != 0.0 {
         return Err(ApiError::unprocessable(
@@ -333,7 +338,10 @@ where
 }
 
 /// `POST /v1/recommend`.
-pub(crate) async fn recommend(State(state): Shared, request: Request) -> Result<Response, ApiError> {
+pub(crate) async fn recommend(
+    State(state): Shared,
+    request: Request,
+) -> Result<Response, ApiError> {
     let (body, resume) = match body(&state, request).await? {
         Body::Json(bytes) => {
             let mut body: RecommendBody = parse_json(&bytes)?;
@@ -504,7 +512,8 @@ pub(crate) async fn get_job(
     State(state): Shared,
     id: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> Result<Response, ApiError> {
-    let Path(id) = id.map_err(|error| ApiError::bad_request("invalid_job_id", error.body_text()))?;
+    let Path(id) =
+        id.map_err(|error| ApiError::bad_request("invalid_job_id", error.body_text()))?;
     check_job_id(&id)?;
     Ok(Json(lookup(&state, &id)?).into_response())
 }
@@ -543,7 +552,10 @@ pub(crate) async fn metrics(State(state): Shared) -> Response {
         .metrics
         .render(batch.as_ref(), Some(state.matcher.index().len()));
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         text,
     )
         .into_response()
@@ -551,11 +563,7 @@ pub(crate) async fn metrics(State(state): Shared) -> Response {
 
 /// `GET /openapi.json`.
 pub(crate) async fn openapi() -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        crate::OPENAPI,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/json")], crate::OPENAPI).into_response()
 }
 
 /// Unknown paths.

@@ -38,7 +38,10 @@ fn recommend_takes_text_and_files() {
     };
     let options = br#"{"top_k": 3, "explain": false}"#;
     let text_ids = ids(&server
-        .post_json("/v1/recommend", &json!({ "resume": NURSE, "top_k": 3, "explain": false }))
+        .post_json(
+            "/v1/recommend",
+            &json!({ "resume": NURSE, "top_k": 3, "explain": false }),
+        )
         .json());
     for file in [docx(&[NURSE]), pdf(&[NURSE])] {
         let (content_type, body) =
@@ -46,7 +49,10 @@ fn recommend_takes_text_and_files() {
         let reply = server.call("POST", "/v1/recommend", &content_type, &body);
         assert_eq!(reply.status, 200, "{}", reply.text());
         let recommendations = reply.json();
-        assert_eq!(recommendations["recommendations"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            recommendations["recommendations"].as_array().unwrap().len(),
+            3
+        );
         assert!(recommendations["recommendations"][0]["evidence"].is_null());
         assert_eq!(ids(&recommendations), text_ids);
     }
@@ -86,7 +92,11 @@ fn screen_ranks_texts_and_files_and_audits() {
     let (content_type, multipart_body) = multipart(&[
         ("job_id", None, b"rust"),
         ("resume", Some("one.docx"), &docx(&[NURSE])),
-        ("resume", Some("two.pdf"), &pdf(&["Rust developer, Docker, Kubernetes"])),
+        (
+            "resume",
+            Some("two.pdf"),
+            &pdf(&["Rust developer, Docker, Kubernetes"]),
+        ),
     ]);
     let reply = server.call("POST", "/v1/screen", &content_type, &multipart_body);
     assert_eq!(reply.status, 200, "{}", reply.text());
@@ -96,7 +106,10 @@ fn screen_ranks_texts_and_files_and_audits() {
         .iter()
         .map(|c| c["resume_id"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(ids, BTreeSet::from(["one.docx".to_string(), "two.pdf".to_string()]));
+    assert_eq!(
+        ids,
+        BTreeSet::from(["one.docx".to_string(), "two.pdf".to_string()])
+    );
     // An inline job.
     let reply = server.post_json(
         "/v1/screen",
@@ -112,7 +125,10 @@ fn jobs_health_readiness_and_metrics() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.json()["title"], "Registered Nurse");
     let missing = server.call("GET", "/v1/jobs/nobody", "", b"");
-    assert_eq!((missing.status, missing.code().as_str()), (404, "job_not_found"));
+    assert_eq!(
+        (missing.status, missing.code().as_str()),
+        (404, "job_not_found")
+    );
     let health = server.call_as(None, "GET", "/healthz", "", b"");
     assert_eq!(health.status, 200);
     let ready = server.call_as(None, "GET", "/readyz", "", b"");
@@ -123,8 +139,14 @@ fn jobs_health_readiness_and_metrics() {
     let metrics = server.call_as(None, "GET", "/metrics", "", b"");
     assert_eq!(metrics.status, 200);
     let text = metrics.text();
-    assert!(text.contains("jobfit_http_requests_total{route=\"/v1/recommend\",status=\"200\"} 1"), "{text}");
-    assert!(text.contains("jobfit_http_requests_total{route=\"/v1/recommend\",status=\"422\"} 1"), "{text}");
+    assert!(
+        text.contains("jobfit_http_requests_total{route=\"/v1/recommend\",status=\"200\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("jobfit_http_requests_total{route=\"/v1/recommend\",status=\"422\"} 1"),
+        "{text}"
+    );
     assert!(text.contains("jobfit_http_request_duration_seconds_count{route=\"/v1/recommend\"} 2"));
     assert!(text.contains("jobfit_catalog_jobs 8"));
     assert!(text.contains("jobfit_embed_batch_size_count"));
@@ -166,12 +188,18 @@ fn the_openapi_document_describes_exactly_the_routes() {
                 continue;
             }
             let reply = server.call(other, &concrete, "application/json", b"{}");
-            assert_eq!(reply.status, 405, "{other} {path} is undocumented but answered");
+            assert_eq!(
+                reply.status, 405,
+                "{other} {path} is undocumented but answered"
+            );
             assert_eq!(reply.code(), "method_not_allowed");
         }
     }
     let unknown = server.call("GET", "/v2/nothing", "", b"");
-    assert_eq!((unknown.status, unknown.code().as_str()), (404, "not_found"));
+    assert_eq!(
+        (unknown.status, unknown.code().as_str()),
+        (404, "not_found")
+    );
 }
 
 #[test]
@@ -187,7 +215,9 @@ fn request_ids_are_echoed_and_logs_hold_no_resume_or_key() {
             ("content-type", "application/json"),
             ("x-request-id", "trace-42"),
         ],
-        json!({ "resume": format!("{NURSE} {marker}") }).to_string().as_bytes(),
+        json!({ "resume": format!("{NURSE} {marker}") })
+            .to_string()
+            .as_bytes(),
     )
     .unwrap();
     assert_eq!(reply.status, 200);
@@ -197,7 +227,14 @@ fn request_ids_are_echoed_and_logs_hold_no_resume_or_key() {
     assert_eq!(id.len(), 16);
     assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
     // A request id that could forge log lines is replaced.
-    let reply = request(server.addr, "GET", "/healthz", &[("x-request-id", "a\"b")], b"").unwrap();
+    let reply = request(
+        server.addr,
+        "GET",
+        "/healthz",
+        &[("x-request-id", "a\"b")],
+        b"",
+    )
+    .unwrap();
     assert_ne!(reply.header("x-request-id"), Some("a\"b"));
     let logs = logs();
     let line = logs
@@ -210,7 +247,10 @@ fn request_ids_are_echoed_and_logs_hold_no_resume_or_key() {
     assert_eq!(entry["status"], 200);
     assert!(entry["latency_ms"].is_number());
     assert!(!logs.contains(marker), "resume text in the logs");
-    assert!(!logs.contains(WRITER_KEY) && !logs.contains(READER_KEY), "a key in the logs");
+    assert!(
+        !logs.contains(WRITER_KEY) && !logs.contains(READER_KEY),
+        "a key in the logs"
+    );
 }
 
 #[test]
@@ -223,11 +263,19 @@ fn the_rate_limit_answers_429_with_retry_after() {
         assert_eq!(server.call("GET", "/v1/jobs/nurse", "", b"").status, 200);
     }
     let limited = server.call("GET", "/v1/jobs/nurse", "", b"");
-    assert_eq!((limited.status, limited.code().as_str()), (429, "rate_limited"));
+    assert_eq!(
+        (limited.status, limited.code().as_str()),
+        (429, "rate_limited")
+    );
     let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=10).contains(&retry), "{retry}");
     // Another key has its own budget; public routes have none.
-    assert_eq!(server.call_as(Some(READER_KEY), "GET", "/v1/jobs/nurse", "", b"").status, 200);
+    assert_eq!(
+        server
+            .call_as(Some(READER_KEY), "GET", "/v1/jobs/nurse", "", b"")
+            .status,
+        200
+    );
     assert_eq!(server.call_as(None, "GET", "/healthz", "", b"").status, 200);
 }
 
@@ -241,11 +289,20 @@ fn after_sigterm_requests_get_503_then_the_listener_closes() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert!(server.service.is_shutting_down());
     let ready = server.call_as(None, "GET", "/readyz", "", b"");
-    assert_eq!((ready.status, ready.code().as_str()), (503, "shutting_down"));
+    assert_eq!(
+        (ready.status, ready.code().as_str()),
+        (503, "shutting_down")
+    );
     let reply = server.post_json("/v1/recommend", &json!({ "resume": NURSE }));
-    assert_eq!((reply.status, reply.code().as_str()), (503, "shutting_down"));
+    assert_eq!(
+        (reply.status, reply.code().as_str()),
+        (503, "shutting_down")
+    );
     assert!(reply.header("retry-after").is_some());
     let addr = server.addr;
     server.stop();
-    assert!(std::net::TcpStream::connect(addr).is_err(), "still listening");
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "still listening"
+    );
 }

@@ -19,7 +19,12 @@ fn expect(server: &TestServer, reply: Reply, status: u16, code: &str) {
     );
     assert!(reply.header("x-request-id").is_some());
     let after = server.post_json("/v1/recommend", &json!({ "resume": RESUME, "top_k": 1 }));
-    assert_eq!(after.status, 200, "the server stopped serving: {}", after.text());
+    assert_eq!(
+        after.status,
+        200,
+        "the server stopped serving: {}",
+        after.text()
+    );
 }
 
 fn file(server: &TestServer, bytes: &[u8]) -> Reply {
@@ -30,7 +35,12 @@ fn file(server: &TestServer, bytes: &[u8]) -> Reply {
 #[test]
 fn malformed_json() {
     let server = TestServer::start(ServeConfig::default());
-    let reply = server.call("POST", "/v1/recommend", "application/json", b"{\"resume\": ");
+    let reply = server.call(
+        "POST",
+        "/v1/recommend",
+        "application/json",
+        b"{\"resume\": ",
+    );
     expect(&server, reply, 400, "malformed_json");
 }
 
@@ -51,7 +61,8 @@ fn body_over_the_limit() {
     let big = json!({ "resume": "x ".repeat(40_000) }).to_string();
     let reply = server.call("POST", "/v1/recommend", "application/json", big.as_bytes());
     expect(&server, reply, 413, "body_too_large");
-    let (content_type, body) = multipart(&[("resume", Some("cv.txt"), "y ".repeat(40_000).as_bytes())]);
+    let (content_type, body) =
+        multipart(&[("resume", Some("cv.txt"), "y ".repeat(40_000).as_bytes())]);
     let reply = server.call("POST", "/v1/recommend", &content_type, &body);
     expect(&server, reply, 413, "body_too_large");
 }
@@ -59,7 +70,12 @@ fn body_over_the_limit() {
 #[test]
 fn invalid_utf8() {
     let server = TestServer::start(ServeConfig::default());
-    let reply = server.call("POST", "/v1/recommend", "application/json", b"{\"resume\": \"caf\xe9\"}");
+    let reply = server.call(
+        "POST",
+        "/v1/recommend",
+        "application/json",
+        b"{\"resume\": \"caf\xe9\"}",
+    );
     expect(&server, reply, 400, "invalid_utf8");
     let reply = file(&server, b"caf\xe9 au lait, nurse");
     expect(&server, reply, 400, "invalid_utf8");
@@ -136,7 +152,10 @@ fn top_k_zero_and_huge() {
     expect(&server, reply, 422, "top_k_too_large");
     let reply = server.post_json("/v1/recommend", &json!({ "resume": RESUME, "top_k": 2.5 }));
     expect(&server, reply, 422, "invalid_top_k");
-    let reply = server.post_json("/v1/recommend", &json!({ "resume": RESUME, "top_k": "ten" }));
+    let reply = server.post_json(
+        "/v1/recommend",
+        &json!({ "resume": RESUME, "top_k": "ten" }),
+    );
     expect(&server, reply, 422, "invalid_top_k");
 }
 
@@ -154,9 +173,15 @@ fn unknown_filter_fields() {
         &json!({ "resume": RESUME, "filter": { "metadata": { "colour": "red" } } }),
     );
     expect(&server, reply, 422, "unknown_filter_field");
-    let reply = server.post_json("/v1/recommend", &json!({ "resume": RESUME, "sort": "salary" }));
+    let reply = server.post_json(
+        "/v1/recommend",
+        &json!({ "resume": RESUME, "sort": "salary" }),
+    );
     expect(&server, reply, 422, "invalid_request");
-    let reply = server.post_json("/v1/recommend", &json!({ "resume": RESUME, "long_text": "all" }));
+    let reply = server.post_json(
+        "/v1/recommend",
+        &json!({ "resume": RESUME, "long_text": "all" }),
+    );
     expect(&server, reply, 422, "invalid_option");
 }
 
@@ -179,14 +204,38 @@ fn job_ids_with_a_slash_or_10_kb_long() {
 fn missing_wrong_and_underprivileged_keys() {
     let server = TestServer::start(ServeConfig::default());
     let body = json!({ "resume": RESUME }).to_string();
-    let reply = server.call_as(None, "POST", "/v1/recommend", "application/json", body.as_bytes());
+    let reply = server.call_as(
+        None,
+        "POST",
+        "/v1/recommend",
+        "application/json",
+        body.as_bytes(),
+    );
     expect(&server, reply, 401, "missing_key");
-    let reply = server.call_as(Some("not-a-key"), "POST", "/v1/recommend", "application/json", body.as_bytes());
+    let reply = server.call_as(
+        Some("not-a-key"),
+        "POST",
+        "/v1/recommend",
+        "application/json",
+        body.as_bytes(),
+    );
     expect(&server, reply, 401, "invalid_key");
     // A read key on a write route.
-    let reply = server.call_as(Some(READER_KEY), "PUT", "/v1/jobs/nurse", "application/json", b"{}");
+    let reply = server.call_as(
+        Some(READER_KEY),
+        "PUT",
+        "/v1/jobs/nurse",
+        "application/json",
+        b"{}",
+    );
     expect(&server, reply, 403, "forbidden");
-    let reply = server.call_as(Some(READER_KEY), "POST", "/v1/recommend", "application/json", body.as_bytes());
+    let reply = server.call_as(
+        Some(READER_KEY),
+        "POST",
+        "/v1/recommend",
+        "application/json",
+        body.as_bytes(),
+    );
     assert_eq!(reply.status, 200);
 }
 
@@ -195,8 +244,13 @@ fn screening_limits() {
     let mut config = ServeConfig::default();
     config.limits.max_resumes_per_screen = 2;
     let server = TestServer::start(config);
-    let resumes: Vec<_> = (0..3).map(|i| json!({ "id": i.to_string(), "text": RESUME })).collect();
-    let reply = server.post_json("/v1/screen", &json!({ "job_id": "nurse", "resumes": resumes }));
+    let resumes: Vec<_> = (0..3)
+        .map(|i| json!({ "id": i.to_string(), "text": RESUME }))
+        .collect();
+    let reply = server.post_json(
+        "/v1/screen",
+        &json!({ "job_id": "nurse", "resumes": resumes }),
+    );
     expect(&server, reply, 413, "too_many_resumes");
     let reply = server.post_json("/v1/screen", &json!({ "job_id": "nurse", "resumes": [] }));
     expect(&server, reply, 422, "no_resumes");

@@ -40,10 +40,18 @@ pub fn tiny_embedder() -> TextEmbedder {
         batch_size: Some(8),
         ..Default::default()
     };
-    TextEmbedder::from_parts(model, tokenizer, config, options, "tiny", "tiny-a", &Device::flex())
-        .expect("tiny embedder")
-        .with_micro_batching(BatchOptions::default())
-        .expect("batching")
+    TextEmbedder::from_parts(
+        model,
+        tokenizer,
+        config,
+        options,
+        "tiny",
+        "tiny-a",
+        &Device::flex(),
+    )
+    .expect("tiny embedder")
+    .with_micro_batching(BatchOptions::default())
+    .expect("batching")
 }
 
 /// The fixture catalog indexed by `embedder`.
@@ -163,7 +171,12 @@ impl TestServer {
 
     /// A JSON POST with the writer key.
     pub fn post_json(&self, path: &str, body: &serde_json::Value) -> Reply {
-        self.call("POST", path, "application/json", body.to_string().as_bytes())
+        self.call(
+            "POST",
+            path,
+            "application/json",
+            body.to_string().as_bytes(),
+        )
     }
 }
 
@@ -241,7 +254,8 @@ pub fn request(
 }
 
 fn parse_reply(raw: &[u8]) -> std::io::Result<Reply> {
-    let invalid = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
+    let invalid =
+        |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
     let end = raw
         .windows(4)
         .position(|window| window == b"\r\n\r\n")
@@ -270,7 +284,9 @@ fn parse_reply(raw: &[u8]) -> std::io::Result<Reply> {
                 .position(|window| window == b"\r\n")
                 .ok_or_else(|| invalid("bad chunk"))?;
             let size = usize::from_str_radix(
-                std::str::from_utf8(&rest[..line_end]).map_err(|_| invalid("bad chunk"))?.trim(),
+                std::str::from_utf8(&rest[..line_end])
+                    .map_err(|_| invalid("bad chunk"))?
+                    .trim(),
                 16,
             )
             .map_err(|_| invalid("bad chunk size"))?;

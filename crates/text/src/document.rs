@@ -141,7 +141,9 @@ pub enum DocumentError {
         limit: u64,
     },
     /// The PDF is encrypted.
-    #[error("the PDF is encrypted; save it without a password (or print it to a new PDF) and send that")]
+    #[error(
+        "the PDF is encrypted; save it without a password (or print it to a new PDF) and send that"
+    )]
     Encrypted,
     /// The bytes start like a PDF or DOCX but cannot be parsed as one.
     #[error("the {kind} document is damaged: {message}")]
@@ -245,7 +247,10 @@ fn sniff(bytes: &[u8]) -> Sniffed {
     const MAGIC: &[(&[u8], &str)] = &[
         (b"PK\x03\x04", ""),
         (b"PK\x05\x06", ""),
-        (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "a legacy Word (.doc) or other OLE file"),
+        (
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            "a legacy Word (.doc) or other OLE file",
+        ),
         (b"\x89PNG", "a PNG image"),
         (b"\xFF\xD8\xFF", "a JPEG image"),
         (b"GIF8", "a GIF image"),
@@ -348,9 +353,11 @@ fn looks_like_html(text: &str) -> bool {
     head.starts_with("<!doctype html")
         || head.starts_with("<html")
         || (head.starts_with('<')
-            && ["<body", "<head", "<div", "<p>", "<p ", "<h1", "<table", "<ul"]
-                .iter()
-                .any(|tag| head.contains(tag)))
+            && [
+                "<body", "<head", "<div", "<p>", "<p ", "<h1", "<table", "<ul",
+            ]
+            .iter()
+            .any(|tag| head.contains(tag)))
 }
 
 fn read_pdf(bytes: &[u8], limits: &DocumentLimits) -> DocumentResult<Document> {
@@ -423,7 +430,11 @@ fn read_docx(bytes: &[u8], limits: &DocumentLimits) -> DocumentResult<Document> 
             .by_index_raw(i)
             .map_err(|error| malformed(error.to_string()))?;
         declared = declared.saturating_add(entry.size());
-        if entry.name().map(|name| name == "word/document.xml").unwrap_or(false) {
+        if entry
+            .name()
+            .map(|name| name == "word/document.xml")
+            .unwrap_or(false)
+        {
             has_document = true;
         }
     }
@@ -469,13 +480,15 @@ fn docx_text(xml: &str, max_chars: usize) -> DocumentResult<String> {
     let mut text = String::new();
     let mut in_text = false;
     loop {
-        let event = reader.read_event().map_err(|error| DocumentError::Malformed {
-            kind: DocumentKind::Docx,
-            message: format!(
-                "word/document.xml at byte {}: {error}",
-                reader.buffer_position()
-            ),
-        })?;
+        let event = reader
+            .read_event()
+            .map_err(|error| DocumentError::Malformed {
+                kind: DocumentKind::Docx,
+                message: format!(
+                    "word/document.xml at byte {}: {error}",
+                    reader.buffer_position()
+                ),
+            })?;
         match event {
             Event::Start(tag) if tag.local_name().as_ref() == "t" => in_text = true,
             Event::End(tag) => match tag.local_name().as_ref() {

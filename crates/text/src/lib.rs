@@ -34,10 +34,10 @@ pub use data::{
     MetadataColumns, ReadOptions, Resume, ResumeColumns, ResumeReader, SalaryRange, read_jobs_csv,
     read_jobs_jsonl, read_jsonl, read_resumes_csv, read_resumes_jsonl,
 };
+pub use dedup::{DedupError, Deduplicator, DeduplicatorBuilder, DuplicateGroup, MinHashSignature};
 pub use document::{
     Document, DocumentError, DocumentKind, DocumentLimits, read_document, read_document_file,
 };
-pub use dedup::{DedupError, Deduplicator, DeduplicatorBuilder, DuplicateGroup, MinHashSignature};
 pub use redact::{
     GenderStyle, PiiKind, RedactError, Redacted, Redaction, Redactor, RedactorBuilder,
     Result as RedactResult,

@@ -28,10 +28,17 @@ fn html_is_told_by_its_tags_and_reduced_to_text() {
             .unwrap();
     assert_eq!(document.kind, DocumentKind::Html);
     assert!(document.text.contains("Jane"), "{:?}", document.text);
-    assert!(document.text.contains("Nurse & midwife"), "{:?}", document.text);
+    assert!(
+        document.text.contains("Nurse & midwife"),
+        "{:?}",
+        document.text
+    );
     assert!(!document.text.contains('<'));
     // A text that mentions a tag is still text.
-    assert_eq!(read(b"I write <div> layouts").unwrap().kind, DocumentKind::Text);
+    assert_eq!(
+        read(b"I write <div> layouts").unwrap().kind,
+        DocumentKind::Text
+    );
 }
 
 #[test]
@@ -40,7 +47,10 @@ fn pdf_text_comes_out_page_by_page() {
     assert_eq!(document.kind, DocumentKind::Pdf);
     assert_eq!(document.pages, Some(2));
     let first = document.text.find("Registered Nurse").expect("page 1 text");
-    let second = document.text.find("Intensive care unit").expect("page 2 text");
+    let second = document
+        .text
+        .find("Intensive care unit")
+        .expect("page 2 text");
     assert!(first < second);
 }
 
@@ -55,7 +65,13 @@ fn docx_paragraphs_become_lines() {
 fn a_pdf_that_is_not_a_pdf_is_malformed() {
     let error = read(b"%PDF-1.7\nthis is not really a PDF\n").unwrap_err();
     assert!(
-        matches!(error, DocumentError::Malformed { kind: DocumentKind::Pdf, .. }),
+        matches!(
+            error,
+            DocumentError::Malformed {
+                kind: DocumentKind::Pdf,
+                ..
+            }
+        ),
         "{error:?}"
     );
 }
@@ -73,7 +89,13 @@ fn a_pdf_with_ten_thousand_pages_is_refused_before_extraction() {
     assert!(bytes.len() < DocumentLimits::default().max_bytes);
     let error = read(&bytes).unwrap_err();
     assert!(
-        matches!(error, DocumentError::TooManyPages { pages: 10_000, limit: 50 }),
+        matches!(
+            error,
+            DocumentError::TooManyPages {
+                pages: 10_000,
+                limit: 50
+            }
+        ),
         "{error:?}"
     );
 }
@@ -83,14 +105,20 @@ fn a_docx_zip_bomb_is_refused() {
     let bytes = docx_bomb(60 << 20);
     assert!(bytes.len() < 1 << 20, "the bomb is small: {}", bytes.len());
     let error = read(&bytes).unwrap_err();
-    assert!(matches!(error, DocumentError::ArchiveTooLarge { .. }), "{error:?}");
+    assert!(
+        matches!(error, DocumentError::ArchiveTooLarge { .. }),
+        "{error:?}"
+    );
     // The actual inflated size is bounded too, whatever the archive declares.
     let limits = DocumentLimits {
         max_uncompressed: 1 << 20,
         ..DocumentLimits::default()
     };
     let error = read_document(&docx_bomb(2 << 20), &limits).unwrap_err();
-    assert!(matches!(error, DocumentError::ArchiveTooLarge { .. }), "{error:?}");
+    assert!(
+        matches!(error, DocumentError::ArchiveTooLarge { .. }),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -102,18 +130,35 @@ fn other_formats_are_named() {
     let error = read(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest").unwrap_err();
     assert!(error.to_string().contains("legacy Word"), "{error}");
     let error = read(b"text\0with\0nul").unwrap_err();
-    assert!(matches!(error, DocumentError::Unsupported { .. }), "{error:?}");
+    assert!(
+        matches!(error, DocumentError::Unsupported { .. }),
+        "{error:?}"
+    );
 }
 
 #[test]
 fn bad_text_and_empty_documents() {
     let error = read(b"caf\xE9 au lait").unwrap_err();
-    assert!(matches!(error, DocumentError::InvalidUtf8 { offset: 3 }), "{error:?}");
-    assert!(matches!(read(b"").unwrap_err(), DocumentError::Empty { .. }));
-    assert!(matches!(read(b"  \n\t ").unwrap_err(), DocumentError::Empty { .. }));
+    assert!(
+        matches!(error, DocumentError::InvalidUtf8 { offset: 3 }),
+        "{error:?}"
+    );
+    assert!(matches!(
+        read(b"").unwrap_err(),
+        DocumentError::Empty { .. }
+    ));
+    assert!(matches!(
+        read(b"  \n\t ").unwrap_err(),
+        DocumentError::Empty { .. }
+    ));
     let error = read(&pdf(&[""])).unwrap_err();
     assert!(
-        matches!(error, DocumentError::Empty { kind: DocumentKind::Pdf }),
+        matches!(
+            error,
+            DocumentError::Empty {
+                kind: DocumentKind::Pdf
+            }
+        ),
         "{error:?}"
     );
     assert!(error.to_string().contains("OCR"));
@@ -127,12 +172,33 @@ fn size_and_character_limits() {
         ..DocumentLimits::default()
     };
     let error = read_document(b"0123456789A", &limits).unwrap_err();
-    assert!(matches!(error, DocumentError::TooLarge { limit: 10 }), "{error:?}");
-    let error = read_document("ééééééé".as_bytes(), &DocumentLimits { max_bytes: 100, ..limits })
-        .unwrap_err();
-    assert!(matches!(error, DocumentError::TooManyChars { limit: 5 }), "{error:?}");
+    assert!(
+        matches!(error, DocumentError::TooLarge { limit: 10 }),
+        "{error:?}"
+    );
+    let error = read_document(
+        "ééééééé".as_bytes(),
+        &DocumentLimits {
+            max_bytes: 100,
+            ..limits
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(error, DocumentError::TooManyChars { limit: 5 }),
+        "{error:?}"
+    );
     // Five two-byte characters are within five characters.
-    assert!(read_document("ééééé".as_bytes(), &DocumentLimits { max_bytes: 100, ..limits }).is_ok());
+    assert!(
+        read_document(
+            "ééééé".as_bytes(),
+            &DocumentLimits {
+                max_bytes: 100,
+                ..limits
+            }
+        )
+        .is_ok()
+    );
 }
 
 #[test]

@@ -96,8 +96,7 @@ fn pdf_document(pages: &[&str]) -> (Document, ()) {
                     Operation::new("ET", vec![]),
                 ],
             };
-            let content_id =
-                doc.add_object(Stream::new(dictionary! {}, content.encode().unwrap()));
+            let content_id = doc.add_object(Stream::new(dictionary! {}, content.encode().unwrap()));
             doc.add_object(dictionary! {
                 "Type" => "Page",
                 "Parent" => pages_id,
@@ -162,5 +161,8 @@ pub fn docx(paragraphs: &[&str]) -> Vec<u8> {
 pub fn docx_bomb(bytes: usize) -> Vec<u8> {
     let mut xml = b"<w:document xmlns:w=\"urn:w\"><w:body><w:p><w:r><w:t>".to_vec();
     xml.resize(bytes, b' ');
-    zip(&[("[Content_Types].xml", b"<Types/>"), ("word/document.xml", &xml)])
+    zip(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", &xml),
+    ])
 }
