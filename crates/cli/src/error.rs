@@ -29,6 +29,9 @@ pub enum CliError {
         /// What it looks like.
         source: jobfit::text::GarbageError,
     },
+    /// The service could not start.
+    #[error(transparent)]
+    Serve(#[from] jobfit_serve::ServeError),
     /// Writing output failed.
     #[error("cannot write {path}: {source}")]
     Write {

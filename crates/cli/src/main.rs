@@ -26,6 +26,8 @@ enum Command {
     Recommend(commands::recommend::RecommendArgs),
     /// Rank candidates (resumes) for a job, with an optional fairness audit.
     Screen(commands::screen::ScreenArgs),
+    /// Serve recommending and screening over HTTP, with API keys, limits and metrics.
+    Serve(commands::serve::ServeArgs),
     /// Evaluate models.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
         Command::Index(args) => commands::index::run(args),
         Command::Recommend(args) => commands::recommend::run(args),
         Command::Screen(args) => commands::screen::run(args),
+        Command::Serve(args) => commands::serve::run(args),
         Command::Eval(EvalCommand::Retrieve(args)) => commands::retrieve::run(args),
         Command::Eval(EvalCommand::Classify(args)) => commands::eval::run_classify(args),
         Command::Predict(args) => commands::predict::run(args),

@@ -2,12 +2,14 @@
 //! sentence-transformers' `encode(normalize_embeddings=True)` computes them.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use burn::prelude::*;
 use jobfit_text::{Coverage, EncodedBatch, Encoding, PromptRole, Prompts, TextTokenizer};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
+use crate::batch::{BatchOptions, MicroBatcher};
 use crate::bert::{BertInput, BertModel};
 use crate::config::{BertConfig, ModelFiles};
 use crate::error::{ModelError, Result};
@@ -166,6 +168,7 @@ pub struct TextEmbedder {
     identity: ModelIdentity,
     device: Device,
     fast: Option<FastEncoder>,
+    batcher: Option<Arc<MicroBatcher>>,
 }
 
 impl FastEncoder {
@@ -331,6 +334,7 @@ impl TextEmbedder {
             identity,
             device: device.clone(),
             fast,
+            batcher: None,
         })
     }
 
@@ -419,12 +423,42 @@ impl TextEmbedder {
         Ok(self.embed(&[text])?.row(0).to_vec())
     }
 
+    /// Shares forward passes between concurrent callers: every later
+    /// `embed` call (and so every embedding a matcher or screener makes
+    /// through this embedder) queues its texts in a [`MicroBatcher`], and
+    /// calls arriving within [`BatchOptions::max_wait`] run as one batch.
+    /// Results are the same rows as without it.
+    ///
+    /// # Errors
+    ///
+    /// [`ModelError::InvalidArgument`] for zero bounds.
+    pub fn with_micro_batching(mut self, options: BatchOptions) -> Result<Self> {
+        self.batcher = Some(Arc::new(MicroBatcher::new(options)?));
+        Ok(self)
+    }
+
+    /// The micro-batcher, when [`TextEmbedder::with_micro_batching`] set one.
+    pub fn micro_batcher(&self) -> Option<&Arc<MicroBatcher>> {
+        self.batcher.as_ref()
+    }
+
     /// Embeds already tokenized texts, one row per encoding in input order.
+    ///
+    /// With micro-batching on, this call may fail with
+    /// [`ModelError::Overloaded`] when the batcher's queue is full.
     pub fn embed_encodings(&self, encodings: &[Encoding]) -> Result<Array2<f32>> {
         if encodings.is_empty() {
             return Err(ModelError::EmptyBatch);
         }
         self.warn_unknown(encodings);
+        match &self.batcher {
+            Some(batcher) => batcher.run(encodings, |batch| self.embed_now(batch)),
+            None => self.embed_now(encodings),
+        }
+    }
+
+    /// Embeds encodings in this thread, now.
+    fn embed_now(&self, encodings: &[Encoding]) -> Result<Array2<f32>> {
         let dim = self.config.hidden_size;
         let mut out = Array2::<f32>::zeros((encodings.len(), dim));
         // Longest first: similar lengths share a batch, so padding is minimal.

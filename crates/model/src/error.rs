@@ -131,6 +131,14 @@ pub enum ModelError {
     /// An argument is out of its valid range.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// The micro-batching queue is full: the encoder is busy; try again later.
+    #[error("the encoder is busy ({queued} texts queued, limit {limit}); try again shortly")]
+    Overloaded {
+        /// Texts queued.
+        queued: usize,
+        /// The queue's bound.
+        limit: usize,
+    },
 }
 
 /// The result type of jobfit-model.

@@ -1,6 +1,7 @@
 //! BERT-family sentence encoders on Burn for jobfit.
 #![deny(missing_docs)]
 
+mod batch;
 mod bert;
 mod checkpoint;
 mod config;
@@ -12,6 +13,7 @@ mod heads;
 mod pooling;
 mod weights;
 
+pub use batch::{BATCH_SIZE_BUCKETS, BatchOptions, BatchStats, MicroBatcher};
 pub use bert::{BertInput, BertModel, BertOutput, BertPooler};
 pub use checkpoint::{
     CHECKPOINT_FORMAT, Checkpoint, CheckpointMeta, SaveInfo, export_encoder, load_checkpoint,

@@ -183,3 +183,43 @@ fn int8_embeddings_stay_close_to_the_float_ones() {
         assert!(min >= 0.97, "{isa:?}: min cosine {min} (all: {cosines:?})");
     }
 }
+
+#[test]
+fn micro_batched_concurrent_calls_match_sentence_transformers() {
+    let (Some(dir), Some(reference)) = (support::model_dir(), reference()) else {
+        return;
+    };
+    let items = reference["items"].as_array().expect("items").clone();
+    let options = jobfit_model::BatchOptions {
+        max_wait: std::time::Duration::from_millis(20),
+        ..Default::default()
+    };
+    let embedder = std::sync::Arc::new(
+        TextEmbedder::from_dir(&dir, &crate::device())
+            .expect("loads")
+            .with_micro_batching(options)
+            .expect("batching"),
+    );
+    // One thread per sentence: their calls share batches.
+    let handles: Vec<_> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let embedder = std::sync::Arc::clone(&embedder);
+            let text = item["text"].as_str().expect("text").to_string();
+            std::thread::spawn(move || (i, embedder.embed_one(&text).expect("embeds")))
+        })
+        .collect();
+    for handle in handles {
+        let (i, vector) = handle.join().expect("a thread");
+        let expected = floats(&items[i]["max_len_256"]["embedding"]);
+        let diff = max_abs_diff(&vector, &expected);
+        assert!(diff <= TOLERANCE, "item {i}: max abs diff {diff}");
+    }
+    let stats = embedder.micro_batcher().expect("a batcher").stats();
+    assert_eq!(stats.requests as usize, items.len());
+    assert!(
+        stats.batches < stats.requests,
+        "no call shared a batch: {stats:?}"
+    );
+}

@@ -16,12 +16,15 @@
 //! - `data`: `Job` and `Resume` records and streaming CSV / JSONL readers.
 //! - `garbage`: refusing binary files, text in a legacy encoding and unreadable
 //!   text ([`decode_text`], [`check_text`]) before they are ranked.
+//! - `document`: resume files (PDF, DOCX, HTML, plain text) sniffed by
+//!   content and read within limits.
 #![deny(missing_docs)]
 
 mod clean;
 mod data;
 mod dedup;
 mod garbage;
+pub mod document;
 mod redact;
 mod sections;
 mod skills;
@@ -38,6 +41,9 @@ pub use dedup::{DedupError, Deduplicator, DeduplicatorBuilder, DuplicateGroup, M
 pub use garbage::{
     BinaryFormat, GarbageError, LegacyEncoding, MAX_CONTROL_BYTE_SHARE, MAX_INVALID_UTF8_SHARE,
     MAX_UNREADABLE_SHARE, MIN_EVIDENCE, Unreadable, check_text, decode_text,
+};
+pub use document::{
+    Document, DocumentError, DocumentKind, DocumentLimits, read_document, read_document_file,
 };
 pub use redact::{
     GenderStyle, PiiKind, RedactError, Redacted, Redaction, Redactor, RedactorBuilder,

@@ -5,6 +5,8 @@ mod data;
 mod dedup;
 mod fuzzed;
 mod garbage;
+mod document;
+mod documents;
 mod redact;
 mod sections;
 mod skills;

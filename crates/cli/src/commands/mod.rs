@@ -12,4 +12,5 @@ pub mod predict;
 pub mod recommend;
 pub mod retrieve;
 pub mod screen;
+pub mod serve;
 pub mod train;

@@ -13,6 +13,7 @@ use jobfit::matching::{
 };
 
 use jobfit::model::{ModelError, TextEmbedder};
+use jobfit::text::{DocumentLimits, read_document, read_document_file};
 
 use crate::commands::index::{PromptArgs, load_embedder_with};
 use crate::error::{CliError, Result};
@@ -35,7 +36,8 @@ pub struct RecommendArgs {
     /// The model that embeds the resume (it must be the index's model).
     #[arg(long, default_value = "models/all-MiniLM-L6-v2")]
     model: PathBuf,
-    /// The resume, a text file (`-` reads standard input).
+    /// The resume: a PDF, DOCX, HTML or plain-text file, told apart by its
+    /// content (`-` reads standard input).
     #[arg(long)]
     resume: PathBuf,
     /// How many jobs to show.
@@ -93,7 +95,7 @@ pub struct RecommendArgs {
 }
 
 pub fn run(args: RecommendArgs) -> Result<()> {
-    let resume = read_text(&args.resume)?;
+    let resume = read_resume(&args.resume)?;
     let embedder = Arc::new(load_embedder_with(
         &args.model,
         None,
@@ -173,6 +175,25 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// A resume file of any supported format (PDF, DOCX, HTML, text); `-` reads
+/// standard input.
+pub(crate) fn read_resume(path: &Path) -> Result<String> {
+    let limits = DocumentLimits::default();
+    let document = if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .take(limits.max_bytes as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|error| CliError::Usage(format!("cannot read standard input: {error}")))?;
+        read_document(&bytes, &limits)
+    } else {
+        read_document_file(path, &limits)
+    };
+    document
+        .map(|document| document.text)
+        .map_err(|error| CliError::Usage(format!("{}: {error}", path.display())))
 }
 
 fn filter(args: &RecommendArgs) -> Result<JobFilter> {

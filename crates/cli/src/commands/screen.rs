@@ -9,7 +9,7 @@ use jobfit::matching::{Catalog, CrossEncoderReranker, ScreenOptions, Screener, S
 use jobfit::text::{Job, ReadOptions, Resume, ResumeColumns, read_resumes_csv, read_resumes_jsonl};
 
 use crate::commands::index::{PromptArgs, load_embedder_with};
-use crate::commands::recommend::{Format, Style, clip, read_text, short_list};
+use crate::commands::recommend::{Format, Style, clip, read_resume, read_text, short_list};
 use crate::error::{CliError, Result};
 
 #[derive(Debug, Args)]
@@ -24,8 +24,9 @@ pub struct ScreenArgs {
     /// Which job of a JSON lines file to screen for.
     #[arg(long)]
     job_id: Option<String>,
-    /// The candidates: JSON lines {"id", "text", "metadata"} or CSV (.csv,
-    /// columns id and text).
+    /// The candidates: JSON lines {"id", "text", "metadata"}, CSV (.csv,
+    /// columns id and text), or a folder of resume files (PDF, DOCX, HTML or
+    /// text; each file's name is its id).
     #[arg(long)]
     resumes: PathBuf,
     /// How many candidates to show (and count as selected in the audit).
@@ -159,6 +160,9 @@ pub(crate) fn read_job(path: &Path, id: Option<&str>) -> Result<Job> {
 
 /// Reads the candidates, stopping at the first bad record.
 pub(crate) fn read_resumes(path: &Path) -> Result<Vec<Resume>> {
+    if path.is_dir() {
+        return read_resume_folder(path);
+    }
     let is_csv = path
         .extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("csv"));
@@ -168,6 +172,31 @@ pub(crate) fn read_resumes(path: &Path) -> Result<Vec<Resume>> {
         read_resumes_jsonl(path, ReadOptions::default())?
     };
     Ok(reader.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Every file of a folder (not its subfolders), in name order.
+fn read_resume_folder(dir: &Path) -> Result<Vec<Resume>> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|error| CliError::Usage(format!("cannot read {}: {error}", dir.display())))?;
+    let mut paths = entries
+        .map(|entry| entry.map(|entry| entry.path()))
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(|error| CliError::Usage(format!("cannot read {}: {error}", dir.display())))?;
+    paths.retain(|path| path.is_file());
+    paths.sort();
+    if paths.is_empty() {
+        return Err(CliError::Usage(format!("{} holds no files", dir.display())));
+    }
+    paths
+        .iter()
+        .map(|path| {
+            let id = path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Ok(Resume::new(id, read_resume(path)?))
+        })
+        .collect()
 }
 
 /// The readable table of a screening.

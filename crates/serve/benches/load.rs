@@ -1,0 +1,486 @@
+//! Load harness for the service, loopback only, bounded in requests and time.
+//!
+//! In one process and one run it measures:
+//! 1. the bare library: the encoder embedding the resumes in batches of 32
+//!    (resumes/s), and `Matcher::rank_many` in batches of 32 (embedding and
+//!    search, no explanations);
+//! 2. the service on 127.0.0.1: `POST /v1/recommend` (JSON resume text,
+//!    `explain: false`, otherwise the defaults) at concurrency 1, 8 and 32,
+//!    requests/s and p50 / p99 latency, and the ratio to (1);
+//! 3. optionally (`--soak SECS`) a soak of mixed requests (text and PDF
+//!    resumes, screenings, job reads, metrics) at concurrency 8, printing the
+//!    resident memory after the first minute and at the end.
+//!
+//! Resumes: the shared LiveCareer texts (`../shared/data/resumes-livecareer/
+//! train.csv`); catalog: the bundled O*NET occupations (embedded once and
+//! cached under `target/load-cache`).
+//!
+//! ```text
+//! cargo bench -p jobfit-serve --bench load -- [--requests 192] [--resumes 256]
+//!     [--levels 1,8,32] [--no-batching] [--explain] [--soak 600]
+//! ```
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use burn::prelude::Device;
+use jobfit_match::{
+    Catalog, IndexOptions, JobIndex, Matcher, ProgressMode, RecommendOptions, cached_index_dir,
+};
+use jobfit_model::{BatchOptions, TextEmbedder};
+use jobfit_serve::{ServeConfig, Service};
+use jobfit_text::{Cleaner, ReadOptions, ResumeColumns, read_resumes_csv};
+
+struct Args {
+    requests: usize,
+    resumes: usize,
+    levels: Vec<usize>,
+    batching: bool,
+    explain: bool,
+    soak: u64,
+}
+
+fn args() -> Args {
+    let mut out = Args {
+        requests: 192,
+        resumes: 256,
+        levels: vec![1, 8, 32],
+        batching: true,
+        explain: false,
+        soak: 0,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().expect("a value after the flag");
+        match arg.as_str() {
+            "--requests" => out.requests = value().parse().expect("--requests N"),
+            "--resumes" => out.resumes = value().parse().expect("--resumes N"),
+            "--levels" => {
+                out.levels = value()
+                    .split(',')
+                    .map(|level| level.parse().expect("--levels 1,8,32"))
+                    .collect();
+            }
+            "--no-batching" => out.batching = false,
+            "--explain" => out.explain = true,
+            "--soak" => out.soak = value().parse().expect("--soak SECS"),
+            // cargo bench passes --bench.
+            _ => {}
+        }
+    }
+    out
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn main() {
+    let args = args();
+    let model = std::env::var_os("JOBFIT_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("models/all-MiniLM-L6-v2"));
+    let data = repo().join("../shared/data/resumes-livecareer/train.csv");
+    let resumes: Vec<String> =
+        read_resumes_csv(&data, &ResumeColumns::default(), ReadOptions::default())
+            .expect("the LiveCareer resumes")
+            .take(args.resumes)
+            .map(|resume| resume.expect("a resume").text)
+            .collect();
+    println!(
+        "machine: {} cores, {}; load at start: {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        cpu_model(),
+        load_average()
+    );
+    println!(
+        "{} LiveCareer resumes, O*NET catalog, model {}, micro-batching {}, explain {}",
+        resumes.len(),
+        model.display(),
+        if args.batching { "on" } else { "off" },
+        args.explain
+    );
+    let device = Device::flex();
+    let plain = TextEmbedder::from_dir(&model, &device).expect("the model");
+    let catalog = Catalog::onet();
+    // Resumes are long queries, scored without the job names: skip them.
+    let index_options = IndexOptions::default()
+        .with_fields(Catalog::onet_fields())
+        .with_names(false)
+        .with_progress(ProgressMode::Never);
+    let cache = cached_index_dir(
+        &repo().join("target/load-cache"),
+        "onet",
+        plain.identity(),
+        &index_options,
+    );
+    let (index, built) =
+        JobIndex::load_or_build(&cache, catalog, &plain, &index_options).expect("the index");
+    println!(
+        "index: {} jobs ({})",
+        index.len(),
+        if built { "built" } else { "cached" }
+    );
+
+    // 1. The bare library.
+    let cleaner = Cleaner::default();
+    let cleaned: Vec<String> = resumes.iter().map(|text| cleaner.clean(text)).collect();
+    let refs: Vec<&str> = cleaned.iter().map(String::as_str).collect();
+    plain.embed(&refs[..refs.len().min(32)]).expect("warm-up");
+    let started = Instant::now();
+    for batch in refs.chunks(32) {
+        plain.embed(batch).expect("embedding");
+    }
+    let encoder_rate = refs.len() as f64 / started.elapsed().as_secs_f64();
+    let plain = Arc::new(plain);
+    let library = Matcher::new(index.clone(), Arc::clone(&plain)).expect("matcher");
+    let options = RecommendOptions::default().with_explain(args.explain);
+    let started = Instant::now();
+    for batch in refs.chunks(32) {
+        library
+            .rank_many(batch, &options, ProgressMode::Never)
+            .expect("ranking");
+    }
+    let rank_rate = refs.len() as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "library: encoder in batches of 32 {encoder_rate:.1} resumes/s; rank_many in batches of 32 {rank_rate:.1} resumes/s"
+    );
+    drop(library);
+
+    // 2. The service.
+    let mut embedder = TextEmbedder::from_dir(&model, &device).expect("the model");
+    if args.batching {
+        embedder = embedder
+            .with_micro_batching(BatchOptions::default())
+            .expect("batching");
+    }
+    let matcher = Matcher::new(index, embedder).expect("matcher");
+    let mut config = ServeConfig::default();
+    config.limits.rate_per_minute = 0;
+    let service = Service::new(&config, matcher).expect("service");
+    let (addr, stop) = start(service);
+    let bodies: Vec<Vec<u8>> = resumes
+        .iter()
+        .map(|text| {
+            serde_json::json!({ "resume": text, "explain": args.explain })
+                .to_string()
+                .into_bytes()
+        })
+        .collect();
+    let bodies = Arc::new(bodies);
+    // Warm-up.
+    run_level(addr, &bodies, 4, 8);
+    println!(
+        "\n| concurrency | requests | errors | req/s | p50 ms | p99 ms | vs encoder | vs rank_many | load |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for &level in &args.levels {
+        let result = run_level(addr, &bodies, level, args.requests);
+        println!(
+            "| {level} | {} | {} | {:.1} | {:.0} | {:.0} | {:.0}% | {:.0}% | {} |",
+            result.requests,
+            result.errors,
+            result.rate,
+            result.p50,
+            result.p99,
+            100.0 * result.rate / encoder_rate,
+            100.0 * result.rate / rank_rate,
+            load_average()
+        );
+    }
+    if args.soak > 0 {
+        soak(addr, &resumes, args.soak);
+    }
+    stop();
+}
+
+struct LevelResult {
+    requests: usize,
+    errors: usize,
+    rate: f64,
+    p50: f64,
+    p99: f64,
+}
+
+/// `count` requests from `concurrency` keep-alive clients.
+fn run_level(
+    addr: SocketAddr,
+    bodies: &Arc<Vec<Vec<u8>>>,
+    concurrency: usize,
+    count: usize,
+) -> LevelResult {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let handles: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let next = Arc::clone(&next);
+            let bodies = Arc::clone(bodies);
+            std::thread::spawn(move || {
+                let mut client = Client::connect(addr);
+                let mut latencies = Vec::new();
+                let mut errors = 0;
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        break;
+                    }
+                    let body = &bodies[i % bodies.len()];
+                    let sent = Instant::now();
+                    let status = client.post("/v1/recommend", "application/json", body);
+                    latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+                    if status != 200 {
+                        errors += 1;
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for handle in handles {
+        let (mut part, part_errors) = handle.join().expect("a client");
+        latencies.append(&mut part);
+        errors += part_errors;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    let quantile = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
+    LevelResult {
+        requests: latencies.len(),
+        errors,
+        rate: latencies.len() as f64 / elapsed,
+        p50: quantile(0.5),
+        p99: quantile(0.99),
+    }
+}
+
+/// Mixed requests at concurrency 8 for `seconds`; RSS after the first
+/// minute and at the end.
+fn soak(addr: SocketAddr, resumes: &[String], seconds: u64) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let first_minute = Instant::now() + Duration::from_secs(60.min(seconds));
+    let resumes = Arc::new(resumes.to_vec());
+    let counts = Arc::new([
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+    ]);
+    let handles: Vec<_> = (0..8)
+        .map(|worker| {
+            let resumes = Arc::clone(&resumes);
+            let counts = Arc::clone(&counts);
+            std::thread::spawn(move || {
+                let mut client = Client::connect(addr);
+                let mut i = worker;
+                while Instant::now() < deadline {
+                    let text = &resumes[i % resumes.len()];
+                    let status = match i % 5 {
+                        0 | 1 => client.post(
+                            "/v1/recommend",
+                            "application/json",
+                            serde_json::json!({ "resume": text }).to_string().as_bytes(),
+                        ),
+                        2 => {
+                            let (content_type, body) = multipart_text(text);
+                            client.post("/v1/recommend", &content_type, &body)
+                        }
+                        3 => client.post(
+                            "/v1/screen",
+                            "application/json",
+                            serde_json::json!({
+                                "job_id": "29-1141.00",
+                                "resumes": [
+                                    { "id": "a", "text": text },
+                                    { "id": "b", "text": resumes[(i + 1) % resumes.len()] },
+                                ],
+                            })
+                            .to_string()
+                            .as_bytes(),
+                        ),
+                        _ => client.get("/v1/jobs/15-1252.00"),
+                    };
+                    let slot = if status == 200 { 0 } else { 1 };
+                    counts[slot].fetch_add(1, Ordering::Relaxed);
+                    i += 8;
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(first_minute.saturating_duration_since(Instant::now()));
+    let rss_first = rss_kib();
+    println!(
+        "\nsoak: RSS after the first minute {} MiB (load {})",
+        rss_first / 1024,
+        load_average()
+    );
+    for handle in handles {
+        handle.join().expect("a soak client");
+    }
+    let rss_end = rss_kib();
+    let ok = counts[0].load(Ordering::Relaxed);
+    let failed = counts[1].load(Ordering::Relaxed);
+    println!(
+        "soak: {seconds} s, {ok} ok, {failed} errors; RSS at the end {} MiB ({:+.1}% of the first minute's); load {}",
+        rss_end / 1024,
+        100.0 * (rss_end as f64 - rss_first as f64) / rss_first as f64,
+        load_average()
+    );
+}
+
+fn multipart_text(text: &str) -> (String, Vec<u8>) {
+    let boundary = "load-boundary-51f0";
+    let mut body = format!(
+        "--{boundary}\r\ncontent-disposition: form-data; name=\"resume\"; filename=\"cv.txt\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(text.as_bytes());
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Runs the service on its own runtime; the closure stops it.
+fn start(service: Service) -> (SocketAddr, impl FnOnce()) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let addr = listener.local_addr().expect("the address");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                service
+                    .run(listener, async move {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .expect("the service runs");
+            });
+    });
+    (addr, move || {
+        let _ = tx.send(());
+        thread.join().expect("the server thread");
+    })
+}
+
+/// A keep-alive HTTP/1.1 client.
+struct Client {
+    addr: SocketAddr,
+    reader: BufReader<TcpStream>,
+}
+
+impl Client {
+    fn connect(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        Self {
+            addr,
+            reader: BufReader::new(stream),
+        }
+    }
+
+    fn get(&mut self, path: &str) -> u16 {
+        self.send("GET", path, "", b"")
+    }
+
+    fn post(&mut self, path: &str, content_type: &str, body: &[u8]) -> u16 {
+        self.send("POST", path, content_type, body)
+    }
+
+    fn send(&mut self, method: &str, path: &str, content_type: &str, body: &[u8]) -> u16 {
+        match self.try_send(method, path, content_type, body) {
+            Ok(status) => status,
+            Err(_) => {
+                *self = Self::connect(self.addr);
+                0
+            }
+        }
+    }
+
+    fn try_send(
+        &mut self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> std::io::Result<u16> {
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nhost: {}\r\ncontent-length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        if !content_type.is_empty() {
+            head.push_str(&format!("content-type: {content_type}\r\n"));
+        }
+        head.push_str("\r\n");
+        let stream = self.reader.get_mut();
+        stream.write_all(head.as_bytes())?;
+        stream.write_all(body)?;
+        let mut line = String::new();
+        self.reader.read_line(&mut line)?;
+        let status = line
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or(0);
+        let mut length = 0;
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line)?;
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body)?;
+        Ok(status)
+    }
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmRSS:"))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|_| "?".into())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|line| line.starts_with("model name"))
+                .and_then(|line| line.split_once(':'))
+                .map(|(_, name)| name.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
