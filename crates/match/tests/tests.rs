@@ -7,9 +7,13 @@ mod support;
 
 mod common;
 
+mod ann;
 mod catalog;
 mod data;
 mod index;
+mod live;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod pretrained;
 mod recommend;
 mod screen;

@@ -3,6 +3,7 @@
 pub mod embed;
 pub mod eval;
 pub mod index;
+pub mod jobs;
 pub mod predict;
 pub mod recommend;
 pub mod retrieve;

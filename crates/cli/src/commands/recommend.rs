@@ -14,7 +14,7 @@ use jobfit::matching::{
 
 use jobfit::model::{ModelError, TextEmbedder};
 
-use crate::commands::index::load_embedder;
+use crate::commands::index::{StoreArgs, load_embedder};
 use crate::error::{CliError, Result};
 
 /// Output formats.
@@ -81,6 +81,10 @@ pub struct RecommendArgs {
     /// candidates, from 0 to 1 (each scaled to [0, 1] over them; 1: its order alone).
     #[arg(long, default_value_t = 1.0)]
     rerank_weight: f32,
+    /// Exact or approximate search: auto (approximate on large catalogs that have an
+    /// approximate index, exact otherwise), exact, or ann.
+    #[arg(long, default_value = "auto")]
+    search: jobfit::matching::SearchMode,
     /// Where the default catalog's index is cached (default:
     /// $JOBFIT_CACHE_DIR, $XDG_CACHE_HOME/jobfit or ~/.cache/jobfit).
     #[arg(long)]
@@ -88,19 +92,35 @@ pub struct RecommendArgs {
     /// Do not read or write the cache: embed the default catalog every time.
     #[arg(long)]
     no_cache: bool,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 pub fn run(args: RecommendArgs) -> Result<()> {
     let resume = read_text(&args.resume)?;
     let embedder = Arc::new(load_embedder(&args.model, None, None, None)?);
-    let index = match &args.index {
-        Some(dir) => JobIndex::load(dir)?,
-        None => default_index(&embedder, args.cache_dir.as_deref(), args.no_cache)?,
+    if args.index.is_some() && args.store.store.is_some() {
+        return Err(CliError::Usage(
+            "give --index DIR or --store URL, not both".into(),
+        ));
+    }
+    let store = args
+        .store
+        .open(&embedder, &jobfit::matching::JobFields::default(), true)?;
+    let mut matcher = match store {
+        Some(store) => Matcher::from_store(store, Arc::clone(&embedder))?,
+        None => {
+            let index = match &args.index {
+                Some(dir) => JobIndex::load(dir)?,
+                None => default_index(&embedder, args.cache_dir.as_deref(), args.no_cache)?,
+            };
+            Matcher::new(index, Arc::clone(&embedder))?
+        }
     };
-    let mut matcher = Matcher::new(index, Arc::clone(&embedder))?;
     let mut options = RecommendOptions::default()
         .with_top_k(args.top_k)
-        .with_filter(filter(&args)?);
+        .with_filter(filter(&args)?)
+        .with_search(args.search);
     if let Some(strategy) = &args.long_text {
         options.long_text = strategy.parse()?;
     }
@@ -137,9 +157,10 @@ pub fn run(args: RecommendArgs) -> Result<()> {
 }
 
 fn catalog_name(args: &RecommendArgs) -> String {
-    match &args.index {
-        Some(dir) => dir.display().to_string(),
-        None => ONET_CATALOG_NAME.to_string(),
+    match (&args.index, &args.store.store) {
+        (Some(dir), _) => dir.display().to_string(),
+        (None, Some(url)) => jobfit::matching::redact_url(url),
+        (None, None) => ONET_CATALOG_NAME.to_string(),
     }
 }
 
