@@ -20,8 +20,11 @@ struct Cli {
 enum Command {
     /// Embed texts from JSON lines ({"text": ...}) with a sentence encoder.
     Embed(commands::embed::EmbedArgs),
-    /// Embed a job catalog into an index directory.
+    /// Embed a job catalog into an index directory, or sync one to a catalog (--update).
     Index(commands::index::IndexArgs),
+    /// Change the jobs of an index directory in place: upsert, delete, get.
+    #[command(subcommand)]
+    Jobs(commands::jobs::JobsCommand),
     /// Recommend jobs for a resume, with matched and missing skills.
     Recommend(commands::recommend::RecommendArgs),
     /// Rank candidates (resumes) for a job, with an optional fairness audit.
@@ -91,6 +94,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Embed(args) => commands::embed::run(args),
         Command::Index(args) => commands::index::run(args),
+        Command::Jobs(command) => commands::jobs::run(command),
         Command::Recommend(args) => commands::recommend::run(args),
         Command::Screen(args) => commands::screen::run(args),
         Command::Serve(args) => commands::serve::run(args),

@@ -200,6 +200,11 @@ impl Bm25 {
         }
     }
 
+    /// The parameters.
+    pub fn params(&self) -> Bm25Params {
+        self.params
+    }
+
     /// The number of documents.
     pub fn len(&self) -> usize {
         self.lengths.len()

@@ -154,6 +154,60 @@ pub enum MatchError {
     /// A scorer (reranker, external index) returned something unusable.
     #[error("{0}")]
     Backend(String),
+    /// A job given to an index is not a valid job.
+    #[error("invalid job {id:?}: {reason}")]
+    InvalidJob {
+        /// The job's id (possibly empty).
+        id: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A store cannot do what was asked.
+    #[error("{what} is not supported by {store}; {hint}")]
+    Unsupported {
+        /// What was asked.
+        what: String,
+        /// The store (`the index at DIR`, `PostgreSQL at HOST/DB`).
+        store: String,
+        /// What to do instead.
+        hint: String,
+    },
+    /// A database store failed or refused.
+    #[error("{store}: {message}; {hint}")]
+    Store {
+        /// The store (`PostgreSQL at postgres://user:***@host/db`).
+        store: String,
+        /// What failed.
+        message: String,
+        /// What to do.
+        hint: String,
+    },
+    /// The index directory was rewritten by another writer since this
+    /// process loaded it.
+    #[error(
+        "the index at {} was rewritten by another writer since it was loaded here (snapshot \
+         {found}, loaded {expected}); load it again before changing it",
+        path.display()
+    )]
+    IndexChanged {
+        /// The index directory.
+        path: PathBuf,
+        /// The snapshot this process knows.
+        expected: u64,
+        /// The snapshot on disk.
+        found: u64,
+    },
+    /// Another process is writing the index directory.
+    #[error(
+        "the index at {} is being changed by another process (it holds the lock file beside \
+         the directory); stop that process, or change the index through it (for example the \
+         `jobfit serve` that serves it)",
+        path.display()
+    )]
+    IndexLocked {
+        /// The index directory.
+        path: PathBuf,
+    },
 }
 
 fn source_prefix(path: &Option<PathBuf>) -> String {

@@ -91,14 +91,9 @@ pub fn rankings(
         explain: false,
         ..options.clone()
     };
-    let catalog = matcher.index().catalog();
     Ok(matcher
         .rank_many(&texts, &options, progress)?
         .into_iter()
-        .map(|hits| {
-            hits.into_iter()
-                .filter_map(|hit| catalog.get(hit.position).map(|job| job.id.clone()))
-                .collect()
-        })
+        .map(|hits| hits.into_iter().map(|hit| hit.job.id.clone()).collect())
         .collect())
 }

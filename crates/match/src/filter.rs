@@ -1,12 +1,11 @@
 //! [`JobFilter`]: which jobs a recommendation may return (location, salary
 //! range, metadata equality).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jobfit_text::Job;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::Catalog;
 use crate::error::{MatchError, Result};
 
 /// How a location filter compares.
@@ -61,32 +60,122 @@ pub struct JobFilter {
     pub metadata: BTreeMap<String, String>,
 }
 
-/// What fields the jobs of a catalog have, to refuse filters on absent ones.
+/// How many jobs of a catalog have each filterable field, kept up to date
+/// as jobs come and go, to refuse filters on fields no job has.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CatalogFacts {
-    has_location: bool,
-    has_salary: bool,
-    metadata_keys: BTreeSet<String>,
+    location: usize,
+    salary: usize,
+    metadata_keys: BTreeMap<String, usize>,
 }
 
 impl CatalogFacts {
-    pub(crate) fn of(catalog: &Catalog) -> Self {
-        let mut facts = Self::default();
-        for job in catalog.jobs() {
-            facts.has_location |= job.location.is_some();
-            facts.has_salary |= job.salary.is_some();
-            for key in job.metadata.keys() {
-                if !facts.metadata_keys.contains(key) {
-                    facts.metadata_keys.insert(key.clone());
+    /// Facts read elsewhere (a database): whether any job has a location, a
+    /// salary, and which metadata keys.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(crate) fn set(
+        &mut self,
+        location: bool,
+        salary: bool,
+        metadata_keys: impl Iterator<Item = String>,
+    ) {
+        self.location = usize::from(location);
+        self.salary = usize::from(salary);
+        self.metadata_keys = metadata_keys.map(|key| (key, 1)).collect();
+    }
+
+    pub(crate) fn add(&mut self, job: &Job) {
+        self.location += usize::from(job.location.is_some());
+        self.salary += usize::from(job.salary.is_some());
+        for key in job.metadata.keys() {
+            *self.metadata_keys.entry(key.clone()).or_default() += 1;
+        }
+    }
+
+    pub(crate) fn remove(&mut self, job: &Job) {
+        self.location -= usize::from(job.location.is_some());
+        self.salary -= usize::from(job.salary.is_some());
+        for key in job.metadata.keys() {
+            if let Some(count) = self.metadata_keys.get_mut(key) {
+                *count -= 1;
+                if *count == 0 {
+                    self.metadata_keys.remove(key);
                 }
             }
         }
-        facts
     }
 }
 
+/// Metadata values to positions, so an equality filter finds the jobs it
+/// keeps without scanning the catalog.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FilterIndex {
+    /// key -> normalized value -> positions.
+    metadata: HashMap<String, HashMap<String, HashSet<u32>>>,
+}
+
+impl FilterIndex {
+    pub(crate) fn add(&mut self, position: usize, job: &Job) {
+        let Ok(position) = u32::try_from(position) else {
+            return;
+        };
+        for (key, value) in &job.metadata {
+            self.metadata
+                .entry(key.clone())
+                .or_default()
+                .entry(normalized(value))
+                .or_default()
+                .insert(position);
+        }
+    }
+
+    pub(crate) fn remove(&mut self, position: usize, job: &Job) {
+        let Ok(position) = u32::try_from(position) else {
+            return;
+        };
+        for (key, value) in &job.metadata {
+            if let Some(values) = self.metadata.get_mut(key) {
+                let value = normalized(value);
+                if let Some(positions) = values.get_mut(&value) {
+                    positions.remove(&position);
+                    if positions.is_empty() {
+                        values.remove(&value);
+                    }
+                }
+                if values.is_empty() {
+                    self.metadata.remove(key);
+                }
+            }
+        }
+    }
+
+    /// The positions that can pass `filter`'s metadata constraints (a
+    /// superset of those the whole filter keeps), or `None` when it has no
+    /// metadata constraint and every job is a candidate.
+    pub(crate) fn candidates(&self, filter: &JobFilter) -> Option<Vec<usize>> {
+        let mut smallest: Option<&HashSet<u32>> = None;
+        for (key, wanted) in &filter.metadata {
+            let Some(positions) = self
+                .metadata
+                .get(key)
+                .and_then(|values| values.get(&normalized(wanted)))
+            else {
+                return Some(Vec::new());
+            };
+            if smallest.is_none_or(|best| positions.len() < best.len()) {
+                smallest = Some(positions);
+            }
+        }
+        smallest.map(|positions| positions.iter().map(|&p| p as usize).collect())
+    }
+}
+
+fn normalized(value: &str) -> String {
+    value.trim().to_lowercase()
+}
+
 fn same_text(a: &str, b: &str) -> bool {
-    a.trim().to_lowercase() == b.trim().to_lowercase()
+    normalized(a) == normalized(b)
 }
 
 impl JobFilter {
@@ -156,13 +245,13 @@ impl JobFilter {
     pub(crate) fn check(&self, facts: &CatalogFacts) -> Result<()> {
         let unknown = |field: String| MatchError::UnknownFilterField {
             field,
-            known: facts.metadata_keys.iter().cloned().collect(),
+            known: facts.metadata_keys.keys().cloned().collect(),
         };
-        if self.location.is_some() && !facts.has_location {
+        if self.location.is_some() && facts.location == 0 {
             return Err(unknown("a location".into()));
         }
         if let Some((min, max)) = self.salary {
-            if !facts.has_salary {
+            if facts.salary == 0 {
                 return Err(unknown("a salary".into()));
             }
             let bad = min.into_iter().chain(max).any(|bound| !bound.is_finite());
@@ -175,7 +264,7 @@ impl JobFilter {
             }
         }
         for key in self.metadata.keys() {
-            if !facts.metadata_keys.contains(key) {
+            if !facts.metadata_keys.contains_key(key) {
                 return Err(unknown(format!("the metadata key {key:?}")));
             }
         }

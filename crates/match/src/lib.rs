@@ -6,9 +6,13 @@
 //! - [`Catalog`]: jobs read from JSON lines or CSV, with unique ids; the
 //!   bundled O*NET 29.3 occupations are [`Catalog::onet`].
 //! - [`JobIndex`]: a catalog embedded by a sentence encoder, saved to and
-//!   loaded from a directory, refusing queries from another model. Vectors
-//!   are searched through the small [`VectorIndex`] trait; the built-in
-//!   [`ExactIndex`] scans them exactly, vectorized and in parallel.
+//!   loaded from a directory, refusing queries from another model, and
+//!   changed job by job ([`JobIndex::upsert`], [`JobIndex::delete`]) with a
+//!   crash-safe change log. Vectors are searched through the small
+//!   [`VectorIndex`] trait; the built-in [`ExactIndex`] scans them exactly,
+//!   vectorized and in parallel.
+//! - [`JobStore`]: what a [`Matcher`] searches and changes; the embedded
+//!   [`JobIndex`] is one.
 //! - [`Matcher`]: `recommend(resume, options)` returns [`Recommendation`]s
 //!   with the job, its score, matched and missing skills and the best
 //!   evidence pair of sentences; options add filters, long-resume chunking,
@@ -46,6 +50,7 @@ macro_rules! setter {
     };
 }
 
+mod ann;
 mod audit;
 mod bm25;
 mod catalog;
@@ -55,13 +60,19 @@ pub mod eval;
 mod explain;
 mod filter;
 mod index;
+mod names;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod recommend;
 mod rerank;
 mod resume_query;
 mod screen;
+mod store;
 mod vector;
+mod wal;
 
 // Flat re-exports: one line per module, kept sorted.
+pub use ann::{AnnIndex, AnnOptions, AnnStorage};
 pub use audit::{FOUR_FIFTHS, FairnessAudit, GroupRate};
 pub use bm25::{Bm25, Bm25Params};
 pub use catalog::{Catalog, JobField, JobFields, ONET_CATALOG_NAME};
@@ -70,11 +81,17 @@ pub use error::{MatchError, Result};
 pub use explain::{Evidence, job_skills, split_sentences};
 pub use filter::{JobFilter, LocationFilter};
 pub use index::{
-    INDEX_FORMAT, IndexOptions, JobIndex, JobNames, ProgressMode, cached_index_dir,
-    default_cache_dir, job_names,
+    ANN_AUTO_MIN_JOBS, AnnMode, DEFAULT_COMPACT_BYTES, EXACT_FILTERED_MAX, INDEX_FORMAT,
+    IndexOptions, JobIndex, ProgressMode, cached_index_dir, default_cache_dir,
 };
-pub use recommend::{Fusion, Hit, Matcher, RecommendOptions, Recommendation, ScoreParts};
+pub use names::{JobNames, MAX_NAMES_PER_JOB, job_names};
+#[cfg(feature = "postgres")]
+pub use postgres::{PG_SCHEMA_VERSION, PgOptions, PgStore, redact_url};
+pub use recommend::{Fusion, Hit, JobHit, Matcher, RecommendOptions, Recommendation, ScoreParts};
 pub use rerank::{CrossEncoderReranker, MatchPair, Reranker};
 pub use resume_query::{MAX_TITLE_PHRASES, RESUME_NAME_WEIGHT, title_phrases};
 pub use screen::{Candidate, ScreenOptions, Screener, Screening};
+pub use store::{
+    DeleteReport, JobStore, NameMatch, SearchMode, SearchRequest, StoredHit, UpsertReport,
+};
 pub use vector::{ExactIndex, PositionFilter, TopK, VectorIndex, dot};

@@ -2,22 +2,23 @@
 //! scoring, re-ranking and explanations.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use jobfit_model::TextEmbedder;
 use jobfit_text::{Cleaner, Job, SkillGazetteer};
-use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use crate::bm25::{Bm25, Bm25Params};
 use crate::encode::{Chunking, LongText, clean_nonempty, pooled_queries, text_vectors};
 use crate::error::{MatchError, Result};
 use crate::explain::{Evidence, ResumeSkills, best_pair, evidence_sentences, job_skills};
-use crate::filter::{CatalogFacts, JobFilter};
-use crate::index::{JobIndex, JobNames, ProgressMode, job_names};
+use crate::filter::JobFilter;
+use crate::index::{JobIndex, ProgressMode};
+#[cfg(doc)]
+use crate::names::job_names;
 use crate::rerank::{MatchPair, Reranker};
 use crate::screen::Screener;
-use crate::vector::{PositionFilter, TopK, VectorIndex, dot};
+use crate::store::{JobStore, SearchMode, SearchRequest, StoredHit};
 
 /// How the dense (embedding) and lexical (BM25) scores are combined.
 ///
@@ -162,6 +163,10 @@ pub struct RecommendOptions {
     /// min-max scaled over the candidates and blended as
     /// `(1 - w) * first + w * reranker`. Default 1: the reranker's order alone.
     pub rerank_weight: f32,
+    /// Exact or approximate search (see [`SearchMode`]). Default
+    /// [`SearchMode::Auto`]: the approximate index when the store has one
+    /// and the filter keeps many jobs.
+    pub search: SearchMode,
     /// Compute matched and missing skills and the evidence pair. Default true.
     pub explain: bool,
     /// The most resume sentences compared for evidence. Default 32.
@@ -184,6 +189,7 @@ impl Default for RecommendOptions {
             name_weight: 0.7,
             rerank: None,
             rerank_weight: 1.0,
+            search: SearchMode::Auto,
             explain: true,
             max_resume_sentences: 32,
             max_job_sentences: 12,
@@ -267,6 +273,11 @@ impl RecommendOptions {
         with_explain, explain: bool
     );
 
+    setter!(
+        /// Sets exact or approximate search.
+        with_search, search: SearchMode
+    );
+
     /// Checks the options.
     ///
     /// # Errors
@@ -336,11 +347,28 @@ pub struct ScoreParts {
     pub rerank: Option<f32>,
 }
 
-/// A ranked position of the catalog with its score.
+/// A ranked candidate (a resume of a screening) with its score.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
-    /// The job's position in the catalog.
+    /// The candidate's position in the list screened.
     pub position: usize,
+    /// The final score: the reranker's score for re-ranked candidates
+    /// (blended with the first stage's when the rerank weight is below 1),
+    /// the dense score otherwise. Only the order of scores within one
+    /// result list is meaningful.
+    pub score: f32,
+    /// The parts of the score.
+    pub parts: ScoreParts,
+    /// Unused for candidates; kept for the serialized form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_row: Option<usize>,
+}
+
+/// A ranked job of a [`Matcher`] with its score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobHit {
+    /// The job.
+    pub job: Arc<Job>,
     /// The final score: the reranker's score for re-ranked jobs (blended with
     /// the first stage's when the rerank weight is below 1), the fused
     /// score with hybrid scoring, the dense score otherwise. Only the order
@@ -348,10 +376,42 @@ pub struct Hit {
     pub score: f32,
     /// The parts of the score.
     pub parts: ScoreParts,
-    /// The row of the job's name most like the query (see [`JobNames`]),
-    /// when job names took part in the score.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name_row: Option<usize>,
+    /// The job's name (title or alias, see [`job_names`]) most like the
+    /// query, when job names took part in the score (short queries).
+    pub matched_name: Option<String>,
+    /// The store's key of the job (equal keys: the same job).
+    pub key: u64,
+}
+
+/// Something ranked with a score and its parts: what re-ranking reorders.
+pub(crate) trait Scored {
+    fn score(&self) -> f32;
+    fn set_score(&mut self, score: f32);
+    fn parts_mut(&mut self) -> &mut ScoreParts;
+}
+
+impl Scored for Hit {
+    fn score(&self) -> f32 {
+        self.score
+    }
+    fn set_score(&mut self, score: f32) {
+        self.score = score;
+    }
+    fn parts_mut(&mut self) -> &mut ScoreParts {
+        &mut self.parts
+    }
+}
+
+impl Scored for JobHit {
+    fn score(&self) -> f32 {
+        self.score
+    }
+    fn set_score(&mut self, score: f32) {
+        self.score = score;
+    }
+    fn parts_mut(&mut self) -> &mut ScoreParts {
+        &mut self.parts
+    }
 }
 
 /// One recommended job, with why it fits.
@@ -361,7 +421,7 @@ pub struct Recommendation {
     pub rank: usize,
     /// The job.
     pub job: Job,
-    /// The final score (see [`Hit::score`]).
+    /// The final score (see [`JobHit::score`]).
     pub score: f32,
     /// The parts of the score.
     pub scores: ScoreParts,
@@ -377,11 +437,13 @@ pub struct Recommendation {
     pub evidence: Option<Evidence>,
 }
 
-/// Recommends jobs of a [`JobIndex`] for resumes.
+/// Recommends jobs of a [`JobStore`] (by default the embedded [`JobIndex`])
+/// for resumes.
 ///
 /// A `Matcher` is `Send + Sync`: build one and share it (by reference or in
 /// an `Arc`) between the threads that serve requests; every method takes
-/// `&self`.
+/// `&self`. Its store may change meanwhile ([`JobStore::upsert`] through
+/// [`Matcher::store`]): each search sees the store as of one moment.
 ///
 /// ```no_run
 /// use jobfit_match::{Catalog, IndexOptions, JobIndex, Matcher, RecommendOptions};
@@ -398,18 +460,14 @@ pub struct Recommendation {
 /// ```
 #[derive(Debug)]
 pub struct Matcher {
-    index: JobIndex,
+    store: Arc<dyn JobStore>,
+    /// The same store when it is the embedded index.
+    embedded: Option<Arc<JobIndex>>,
     embedder: Arc<TextEmbedder>,
-    facts: CatalogFacts,
-    backend: Option<Box<dyn VectorIndex>>,
     reranker: Option<Arc<dyn Reranker>>,
     gazetteer: SkillGazetteer,
     cleaner: Cleaner,
     bm25_params: Bm25Params,
-    /// The job texts (the index's fields), built on first need.
-    job_texts: OnceLock<Vec<String>>,
-    /// BM25 over the job texts, built on first hybrid query.
-    bm25: OnceLock<Bm25>,
 }
 
 impl Matcher {
@@ -419,19 +477,57 @@ impl Matcher {
     ///
     /// [`MatchError::ModelMismatch`] when the index was built with another model.
     pub fn new(index: JobIndex, embedder: impl Into<Arc<TextEmbedder>>) -> Result<Self> {
+        Self::from_index(Arc::new(index), embedder)
+    }
+
+    /// A matcher over a shared embedded index (the caller keeps a handle to
+    /// change it).
+    ///
+    /// # Errors
+    ///
+    /// [`MatchError::ModelMismatch`] when the index was built with another model.
+    pub fn from_index(
+        index: Arc<JobIndex>,
+        embedder: impl Into<Arc<TextEmbedder>>,
+    ) -> Result<Self> {
         let embedder = embedder.into();
         index.check_model(embedder.identity())?;
         Ok(Self {
-            facts: CatalogFacts::of(index.catalog()),
-            index,
+            store: Arc::clone(&index) as Arc<dyn JobStore>,
+            embedded: Some(index),
             embedder,
-            backend: None,
             reranker: None,
             gazetteer: SkillGazetteer::default_gazetteer().clone(),
             cleaner: Cleaner::default(),
             bm25_params: Bm25Params::default(),
-            job_texts: OnceLock::new(),
-            bm25: OnceLock::new(),
+        })
+    }
+
+    /// A matcher over any [`JobStore`], such as [`PgStore`](crate::PgStore).
+    ///
+    /// # Errors
+    ///
+    /// [`MatchError::ModelMismatch`] when the store holds another model's vectors.
+    pub fn from_store(
+        store: Arc<dyn JobStore>,
+        embedder: impl Into<Arc<TextEmbedder>>,
+    ) -> Result<Self> {
+        let embedder = embedder.into();
+        if !store.model().compatible_with(embedder.identity()) {
+            return Err(MatchError::ModelMismatch {
+                path: None,
+                index: Box::new(store.model().clone()),
+                query: Box::new(embedder.identity().clone()),
+            });
+        }
+        Ok(Self {
+            store,
+            embedded: None,
+            embedder,
+            reranker: None,
+            gazetteer: SkillGazetteer::default_gazetteer().clone(),
+            cleaner: Cleaner::default(),
+            bm25_params: Bm25Params::default(),
         })
     }
 
@@ -460,36 +556,17 @@ impl Matcher {
     pub fn with_bm25_params(mut self, params: Bm25Params) -> Result<Self> {
         Bm25::new(&[""], params)?;
         self.bm25_params = params;
-        self.bm25 = OnceLock::new();
         Ok(self)
     }
 
-    /// Searches `backend` instead of the index's exact vectors: an
-    /// approximate index or a vector-database client holding the same
-    /// vectors at the same positions.
-    ///
-    /// # Errors
-    ///
-    /// [`MatchError::InvalidVector`] when its size or width differs from the index's.
-    pub fn with_vector_index(mut self, backend: Box<dyn VectorIndex>) -> Result<Self> {
-        if backend.len() != self.index.len() || backend.dim() != self.index.vectors().dim() {
-            return Err(MatchError::InvalidVector {
-                message: format!(
-                    "the vector index holds {} {}-wide vectors but the job index {} {}-wide ones",
-                    backend.len(),
-                    backend.dim(),
-                    self.index.len(),
-                    self.index.vectors().dim()
-                ),
-            });
-        }
-        self.backend = Some(backend);
-        Ok(self)
+    /// The store of the jobs: upsert, delete and get through it.
+    pub fn store(&self) -> &Arc<dyn JobStore> {
+        &self.store
     }
 
-    /// The index.
-    pub fn index(&self) -> &JobIndex {
-        &self.index
+    /// The embedded index, when the store is one.
+    pub fn index(&self) -> Option<&Arc<JobIndex>> {
+        self.embedded.as_ref()
     }
 
     /// The embedder.
@@ -509,23 +586,6 @@ impl Matcher {
         }
     }
 
-    fn vectors(&self) -> &dyn VectorIndex {
-        match &self.backend {
-            Some(backend) => backend.as_ref(),
-            None => self.index.vectors(),
-        }
-    }
-
-    fn job_texts(&self) -> &[String] {
-        self.job_texts
-            .get_or_init(|| self.index.catalog().texts(self.index.fields()))
-    }
-
-    fn bm25(&self) -> &Bm25 {
-        self.bm25
-            .get_or_init(|| Bm25::build(self.job_texts(), self.bm25_params))
-    }
-
     /// Recommends jobs for a resume, best first.
     ///
     /// # Errors
@@ -534,7 +594,7 @@ impl Matcher {
     /// options, [`MatchError::UnknownFilterField`] for a filter on a field no
     /// job has, [`MatchError::EmptyText`] for a resume that is empty once
     /// cleaned, [`MatchError::NoReranker`] when re-ranking is asked for
-    /// without a reranker, and the embedder's errors.
+    /// without a reranker, the embedder's errors and the store's.
     pub fn recommend(
         &self,
         resume: &str,
@@ -555,23 +615,22 @@ impl Matcher {
             .into_iter()
             .zip(explanations)
             .enumerate()
-            .filter_map(|(rank, (hit, (matched, missing, evidence)))| {
-                let job = self.index.catalog().get(hit.position)?;
-                Some(Recommendation {
+            .map(
+                |(rank, (hit, (matched, missing, evidence)))| Recommendation {
                     rank: rank + 1,
-                    matched_name: self.matched_name(&hit, job),
-                    job: job.clone(),
+                    matched_name: hit.matched_name,
+                    job: hit.job.as_ref().clone(),
                     score: hit.score,
                     scores: hit.parts,
                     matched_skills: matched,
                     missing_skills: missing,
                     evidence,
-                })
-            })
+                },
+            )
             .collect())
     }
 
-    /// Ranks the catalog for many query texts (titles, resumes), without
+    /// Ranks the store for many query texts (titles, resumes), without
     /// explanations: one list of hits per query, best first. Queries are
     /// embedded in batches; a progress bar follows `progress`.
     ///
@@ -585,7 +644,7 @@ impl Matcher {
         queries: &[&str],
         options: &RecommendOptions,
         progress: ProgressMode,
-    ) -> Result<Vec<Vec<Hit>>> {
+    ) -> Result<Vec<Vec<JobHit>>> {
         self.check(options)?;
         let cleaned = queries
             .iter()
@@ -605,7 +664,7 @@ impl Matcher {
 
     fn check(&self, options: &RecommendOptions) -> Result<()> {
         options.validate()?;
-        options.filter.check(&self.facts)?;
+        self.store.check_filter(&options.filter)?;
         if options.rerank.is_some() && self.reranker.is_none() {
             return Err(MatchError::NoReranker);
         }
@@ -613,62 +672,67 @@ impl Matcher {
     }
 
     /// Ranks cleaned, non-empty texts; options already checked.
-    fn rank_cleaned(&self, texts: &[&str], options: &RecommendOptions) -> Result<Vec<Vec<Hit>>> {
+    fn rank_cleaned(&self, texts: &[&str], options: &RecommendOptions) -> Result<Vec<Vec<JobHit>>> {
         let vectors = text_vectors(&self.embedder, texts, options.chunking())?;
-        let catalog = self.index.catalog();
-        let keep = |position: usize| {
-            catalog
-                .get(position)
-                .is_some_and(|job| options.filter.matches(job))
-        };
-        let filter: Option<PositionFilter<'_>> = if options.filter.is_empty() {
-            None
-        } else {
-            Some(&keep)
-        };
         let rerank = options.rerank.unwrap_or(0);
         let need = options.top_k.max(rerank);
         let mut out = Vec::with_capacity(texts.len());
         for (text, vectors) in texts.iter().zip(vectors) {
             let (name_weight, hybrid) = options.scoring_for(text);
+            let name_weight = if self.store.has_names() {
+                name_weight
+            } else {
+                0.0
+            };
             let dense_k = match hybrid {
                 Some(_) => need.max(options.hybrid_candidates),
                 None => need,
             };
             let queries = pooled_queries(vectors, options.long_text);
+            let rows: Vec<Vec<f32>> = queries.rows().into_iter().map(|row| row.to_vec()).collect();
             // A long query (names off for it, on in the options) also matches the job titles
             // it names against the job names: crate::resume_query.
-            let resume_names = (name_weight == 0.0 && self.backend.is_none())
-                .then(|| self.names(options.name_weight))
-                .flatten();
-            let dense = match resume_names {
-                Some(names) => crate::resume_query::resume_search(
-                    &self.embedder,
-                    &self.index,
-                    names,
-                    text,
-                    &queries,
-                    dense_k,
-                    filter,
-                )?,
-                None => self.dense_search(&queries, dense_k, filter, name_weight)?,
+            let resume_names =
+                name_weight == 0.0 && options.name_weight > 0.0 && self.store.has_names();
+            let (name_queries, name_weight) = if resume_names {
+                (
+                    crate::resume_query::title_vectors(&self.embedder, text)?,
+                    crate::resume_query::RESUME_NAME_WEIGHT,
+                )
+            } else {
+                (Vec::new(), name_weight)
             };
-            let mut hits: Vec<Hit> = match hybrid {
+            let dense = self.store.search(&SearchRequest {
+                queries: &rows,
+                name_queries: &name_queries,
+                k: dense_k,
+                filter: &options.filter,
+                name_weight,
+                mode: options.search,
+            })?;
+            let mut hits: Vec<JobHit> = match hybrid {
                 None => dense
                     .into_iter()
-                    .map(|(position, score)| Hit {
-                        position,
-                        score,
+                    .map(|hit| JobHit {
                         parts: ScoreParts {
-                            dense: Some(score),
+                            dense: Some(hit.score),
+                            name: hit.name.as_ref().map(|name| name.score),
                             ..ScoreParts::default()
                         },
-                        name_row: None,
+                        score: hit.score,
+                        matched_name: hit.name.map(|name| name.name),
+                        key: hit.key,
+                        job: hit.job,
                     })
                     .collect(),
                 Some(fusion) => {
-                    let lexical = self.bm25().search(text, dense_k, filter);
-                    fuse(&dense, &lexical, fusion)
+                    let lexical = self.store.lexical_search(
+                        text,
+                        dense_k,
+                        &options.filter,
+                        self.bm25_params,
+                    )?;
+                    fuse(dense, lexical, fusion)
                 }
             };
             if let (Some(candidates), Some(reranker)) = (options.rerank, &self.reranker) {
@@ -681,158 +745,26 @@ impl Matcher {
                 )?;
             }
             hits.truncate(options.top_k);
-            if let Some(names) = self.names(name_weight) {
-                for hit in &mut hits {
-                    let best = queries
-                        .rows()
-                        .into_iter()
-                        .filter_map(|row| names.best_of(hit.position, row.as_slice()?))
-                        .reduce(|a, b| if b.1 > a.1 { b } else { a });
-                    hit.parts.name = best.map(|(_, score)| score);
-                    hit.name_row = best.map(|(row, _)| row);
-                }
-            }
             out.push(hits);
         }
         Ok(out)
-    }
-
-    /// The name of `job` at the hit's name row, if the hit has one.
-    fn matched_name(&self, hit: &Hit, job: &Job) -> Option<String> {
-        let row = hit.name_row?;
-        let first = self.index.names()?.rows_of(hit.position).start;
-        job_names(job).into_iter().nth(row.checked_sub(first)?)
-    }
-
-    /// The index's job names, when it has some and `name_weight` uses them.
-    fn names(&self, name_weight: f32) -> Option<&JobNames> {
-        self.index
-            .names()
-            .filter(|names| name_weight > 0.0 && !names.is_empty())
-    }
-
-    /// The `k` best positions for one or more query vectors (several: max-pooled).
-    fn dense_search(
-        &self,
-        queries: &Array2<f32>,
-        k: usize,
-        filter: Option<PositionFilter<'_>>,
-        name_weight: f32,
-    ) -> Result<Vec<(usize, f32)>> {
-        let rows: Vec<Vec<f32>> = queries.rows().into_iter().map(|row| row.to_vec()).collect();
-        if let Some(names) = self.names(name_weight) {
-            return self.blended_search(names, &rows, k, filter, name_weight);
-        }
-        let index = self.vectors();
-        if let [single] = rows.as_slice() {
-            return index.search(single, k, filter);
-        }
-        // Max over chunks: a job in the true top k by its best chunk c is in
-        // chunk c's own top k (every job above it there scores higher
-        // overall), so merging the per-chunk lists by maximum is exact.
-        let mut best: HashMap<usize, f32> = HashMap::new();
-        for row in &rows {
-            for (position, score) in index.search(row, k, filter)? {
-                let entry = best.entry(position).or_insert(f32::NEG_INFINITY);
-                *entry = entry.max(score);
-            }
-        }
-        let mut top = TopK::new(k);
-        for (position, score) in best {
-            top.push(position, score);
-        }
-        Ok(top.into_sorted())
-    }
-
-    /// The `k` best jobs kept by the filter by their blended score (text and
-    /// names), max-pooled over query rows. With the exact index every job is
-    /// scored. With a plugged-in vector index, the jobs among its top
-    /// candidates and the owners of the best-matching names are rescored: a
-    /// job in neither list is missed, as an approximate index may miss one.
-    fn blended_search(
-        &self,
-        names: &JobNames,
-        rows: &[Vec<f32>],
-        k: usize,
-        filter: Option<PositionFilter<'_>>,
-        name_weight: f32,
-    ) -> Result<Vec<(usize, f32)>> {
-        let mut top = TopK::new(k);
-        let Some(backend) = &self.backend else {
-            let mut best: Option<Vec<f32>> = None;
-            for row in rows {
-                let text = self.index.vectors().scores(row)?;
-                let name = names.best_scores(row)?;
-                let blended = text
-                    .iter()
-                    .zip(&name)
-                    .map(|(&text, &name)| blend(text, name, name_weight));
-                best = Some(match best {
-                    None => blended.collect(),
-                    Some(previous) => previous
-                        .iter()
-                        .zip(blended)
-                        .map(|(a, b)| a.max(b))
-                        .collect(),
-                });
-            }
-            for (position, score) in best.unwrap_or_default().into_iter().enumerate() {
-                if filter.is_none_or(|keep| keep(position)) {
-                    top.push(position, score);
-                }
-            }
-            return Ok(top.into_sorted());
-        };
-        let candidates_k = k.saturating_mul(4).max(100);
-        let keep_name = |row: usize| {
-            names
-                .owner(row)
-                .is_some_and(|owner| filter.is_none_or(|keep| keep(owner)))
-        };
-        let mut candidates = std::collections::BTreeSet::new();
-        for row in rows {
-            for (position, _) in backend.search(row, candidates_k, filter)? {
-                candidates.insert(position);
-            }
-            for (name_row, _) in names
-                .vectors()
-                .search(row, candidates_k, Some(&keep_name))?
-            {
-                candidates.extend(names.owner(name_row));
-            }
-        }
-        for position in candidates {
-            let Some(vector) = self.index.vectors().vector(position) else {
-                continue;
-            };
-            let score = rows
-                .iter()
-                .map(|row| {
-                    let name = names
-                        .best_of(position, row)
-                        .map_or(f32::NEG_INFINITY, |(_, score)| score);
-                    blend(dot(row, vector), name, name_weight)
-                })
-                .fold(f32::NEG_INFINITY, f32::max);
-            top.push(position, score);
-        }
-        Ok(top.into_sorted())
     }
 
     fn rerank(
         &self,
         reranker: &dyn Reranker,
         resume: &str,
-        hits: &mut [Hit],
+        hits: &mut [JobHit],
         candidates: usize,
         weight: f32,
     ) -> Result<()> {
         let n = candidates.min(hits.len());
-        let texts = self.job_texts();
-        let pairs: Vec<MatchPair<'_>> = hits[..n]
+        let fields = self.store.fields();
+        let texts: Vec<String> = hits[..n].iter().map(|hit| fields.text(&hit.job)).collect();
+        let pairs: Vec<MatchPair<'_>> = texts
             .iter()
-            .map(|hit| MatchPair {
-                job: texts.get(hit.position).map_or("", String::as_str),
+            .map(|job| MatchPair {
+                job: job.as_str(),
                 resume,
             })
             .collect();
@@ -852,22 +784,17 @@ impl Matcher {
     fn explain(
         &self,
         resume: &str,
-        hits: &[Hit],
+        hits: &[JobHit],
         options: &RecommendOptions,
     ) -> Result<Vec<(Vec<String>, Vec<String>, Option<Evidence>)>> {
-        let catalog = self.index.catalog();
-        let jobs: Vec<&Job> = hits
-            .iter()
-            .filter_map(|hit| catalog.get(hit.position))
-            .collect();
         let resume_skills = ResumeSkills::new(resume, &self.gazetteer);
-        let gaps: Vec<(Vec<String>, Vec<String>)> = jobs
+        let gaps: Vec<(Vec<String>, Vec<String>)> = hits
             .iter()
-            .map(|job| resume_skills.gap(job_skills(job, &self.gazetteer)))
+            .map(|hit| resume_skills.gap(job_skills(&hit.job, &self.gazetteer)))
             .collect();
-        let job_sentences: Vec<Vec<String>> = jobs
+        let job_sentences: Vec<Vec<String>> = hits
             .iter()
-            .map(|job| job_sentences(job, options.max_job_sentences))
+            .map(|hit| job_sentences(&hit.job, options.max_job_sentences))
             .collect();
         let evidence = evidence_for(
             &self.embedder,
@@ -882,12 +809,6 @@ impl Matcher {
             .map(|((matched, missing), evidence)| (matched, missing, evidence))
             .collect())
     }
-}
-
-/// The dense score of a job from its text similarity and its best name
-/// similarity (`-inf` without names): `(1 - w) * text + w * max(text, name)`.
-fn blend(text: f32, name: f32, name_weight: f32) -> f32 {
-    (1.0 - name_weight) * text + name_weight * text.max(name)
 }
 
 /// The sentences of a job for evidence: of its description, else its title.
@@ -965,18 +886,18 @@ pub(crate) fn evidence_for(
 /// on unrelated scales: cosines, reciprocal ranks, logits) and blended as
 /// `(1 - weight) * first + weight * reranker`, so the first stage's evidence
 /// (a job name that matches the query, BM25) still counts.
-pub(crate) fn rerank_hits(hits: &mut [Hit], scores: &[f32], weight: f32) {
-    let first = min_max_scaled(hits.iter().map(|hit| hit.score));
+pub(crate) fn rerank_hits<H: Scored>(hits: &mut [H], scores: &[f32], weight: f32) {
+    let first = min_max_scaled(hits.iter().map(Scored::score));
     let second = min_max_scaled(scores.iter().copied());
     for (i, (hit, &score)) in hits.iter_mut().zip(scores).enumerate() {
-        hit.parts.rerank = Some(score);
-        hit.score = if weight >= 1.0 {
+        hit.parts_mut().rerank = Some(score);
+        hit.set_score(if weight >= 1.0 {
             score
         } else {
             (1.0 - weight) * first[i] + weight * second[i]
-        };
+        });
     }
-    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+    hits.sort_by(|a, b| b.score().total_cmp(&a.score()));
 }
 
 /// Values scaled to `[0, 1]` by their minimum and maximum (all 0.5 when
@@ -1008,20 +929,47 @@ pub(crate) fn check_rerank_weight(weight: f32) -> Result<()> {
 }
 
 /// Fuses a dense and a lexical candidate list into one ranking.
-pub(crate) fn fuse(dense: &[(usize, f32)], lexical: &[(usize, f32)], fusion: Fusion) -> Vec<Hit> {
-    let mut parts: HashMap<usize, ScoreParts> = HashMap::new();
-    let mut fused: HashMap<usize, f32> = HashMap::new();
-    for &(position, score) in dense {
-        parts.entry(position).or_default().dense = Some(score);
+pub(crate) fn fuse(dense: Vec<StoredHit>, lexical: Vec<StoredHit>, fusion: Fusion) -> Vec<JobHit> {
+    let dense_scores: Vec<(u64, f32)> = dense.iter().map(|hit| (hit.key, hit.score)).collect();
+    let lexical_scores: Vec<(u64, f32)> = lexical.iter().map(|hit| (hit.key, hit.score)).collect();
+    let mut jobs: HashMap<u64, Arc<Job>> = HashMap::new();
+    for hit in dense.into_iter().chain(lexical) {
+        jobs.entry(hit.key).or_insert(hit.job);
     }
-    for &(position, score) in lexical {
-        parts.entry(position).or_default().lexical = Some(score);
+    fuse_scores(&dense_scores, &lexical_scores, fusion)
+        .into_iter()
+        .filter_map(|(key, score, parts)| {
+            Some(JobHit {
+                job: jobs.remove(&key)?,
+                score,
+                parts,
+                matched_name: None,
+                key,
+            })
+        })
+        .collect()
+}
+
+/// The fused order of two scored lists of keys: (key, fused score, parts),
+/// best first; ties by the dense score, then by key.
+fn fuse_scores(
+    dense: &[(u64, f32)],
+    lexical: &[(u64, f32)],
+    fusion: Fusion,
+) -> Vec<(u64, f32, ScoreParts)> {
+    let mut parts: HashMap<u64, ScoreParts> = HashMap::new();
+    let mut fused: HashMap<u64, f32> = HashMap::new();
+    for &(key, score) in dense {
+        parts.entry(key).or_default().dense = Some(score);
+    }
+    for &(key, score) in lexical {
+        parts.entry(key).or_default().lexical = Some(score);
     }
     match fusion {
         Fusion::Rrf { k } => {
             for list in [dense, lexical] {
-                for (rank, &(position, _)) in list.iter().enumerate() {
-                    *fused.entry(position).or_default() += 1.0 / (k + rank as f32 + 1.0);
+                for (rank, &(key, _)) in list.iter().enumerate() {
+                    *fused.entry(key).or_default() += 1.0 / (k + rank as f32 + 1.0);
                 }
             }
         }
@@ -1033,40 +981,32 @@ pub(crate) fn fuse(dense: &[(usize, f32)], lexical: &[(usize, f32)], fusion: Fus
                         (lo.min(s), hi.max(s))
                     });
                 let span = high - low;
-                for &(position, score) in list {
+                for &(key, score) in list {
                     // A list of one score, or of equal scores, normalizes to 1.
                     let normalized = if span > 0.0 {
                         (score - low) / span
                     } else {
                         1.0
                     };
-                    *fused.entry(position).or_default() += weight * normalized;
+                    *fused.entry(key).or_default() += weight * normalized;
                 }
             }
         }
     }
-    let mut hits: Vec<Hit> = fused
+    let mut out: Vec<(u64, f32, ScoreParts)> = fused
         .into_iter()
-        .map(|(position, score)| Hit {
-            position,
-            score,
-            parts: parts.get(&position).copied().unwrap_or_default(),
-            name_row: None,
-        })
+        .map(|(key, score)| (key, score, parts.get(&key).copied().unwrap_or_default()))
         .collect();
-    // Best first; ties by the dense score, then by position, for a stable order.
-    hits.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
+    out.sort_by(|a, b| {
+        b.1.total_cmp(&a.1)
             .then_with(|| {
-                b.parts
-                    .dense
+                b.2.dense
                     .unwrap_or(f32::NEG_INFINITY)
-                    .total_cmp(&a.parts.dense.unwrap_or(f32::NEG_INFINITY))
+                    .total_cmp(&a.2.dense.unwrap_or(f32::NEG_INFINITY))
             })
-            .then(a.position.cmp(&b.position))
+            .then(a.0.cmp(&b.0))
     });
-    hits
+    out
 }
 
 #[cfg(test)]
@@ -1077,27 +1017,27 @@ mod tests {
     fn rrf_matches_a_hand_computation() {
         // dense: 7, 3; lexical: 3, 9. With k = 0: 3 -> 1/2 + 1/1 = 1.5,
         // 7 -> 1/1 = 1, 9 -> 1/2 = 0.5.
-        let hits = fuse(
+        let hits = fuse_scores(
             &[(7, 0.9), (3, 0.8)],
             &[(3, 5.0), (9, 2.0)],
             Fusion::Rrf { k: 0.0 },
         );
-        let order: Vec<(usize, f32)> = hits.iter().map(|hit| (hit.position, hit.score)).collect();
+        let order: Vec<(u64, f32)> = hits.iter().map(|hit| (hit.0, hit.1)).collect();
         assert_eq!(order, vec![(3, 1.5), (7, 1.0), (9, 0.5)]);
-        assert_eq!(hits[0].parts.dense, Some(0.8));
-        assert_eq!(hits[0].parts.lexical, Some(5.0));
-        assert_eq!(hits[2].parts.dense, None);
+        assert_eq!(hits[0].2.dense, Some(0.8));
+        assert_eq!(hits[0].2.lexical, Some(5.0));
+        assert_eq!(hits[2].2.dense, None);
     }
 
     #[test]
     fn weighted_fusion_normalizes_each_list() {
         // dense 0.9 / 0.5 -> 1 / 0; lexical 4 / 2 / 0 -> 1 / 0.5 / 0.
-        let hits = fuse(
+        let hits = fuse_scores(
             &[(1, 0.9), (2, 0.5)],
             &[(2, 4.0), (3, 2.0), (1, 0.0)],
             Fusion::Weighted { dense_weight: 0.5 },
         );
-        let order: Vec<(usize, f32)> = hits.iter().map(|hit| (hit.position, hit.score)).collect();
+        let order: Vec<(u64, f32)> = hits.iter().map(|hit| (hit.0, hit.1)).collect();
         // 1: 0.5 * 1 + 0.5 * 0 = 0.5; 2: 0 + 0.5 = 0.5 (tie -> higher dense first); 3: 0.25.
         assert_eq!(order, vec![(1, 0.5), (2, 0.5), (3, 0.25)]);
     }

@@ -14,11 +14,8 @@
 
 use jobfit_model::TextEmbedder;
 use jobfit_text::{SectionKind, split_sections};
-use ndarray::Array2;
 
 use crate::error::Result;
-use crate::index::{JobIndex, JobNames};
-use crate::vector::{PositionFilter, TopK};
 
 /// How much the job names weigh in the dense score of a long query (see the
 /// module docs).
@@ -170,109 +167,20 @@ fn is_title_like(part: &str) -> bool {
     })
 }
 
-/// The `k` best jobs (kept by `filter`) for a long query whose vectors are
-/// `queries` (one row, or one per chunk: a job's text score is its best
-/// row's): each job's dense score blends its text score with its best name
-/// score over the query rows and the embedded [`title_phrases`] of `text`.
+/// The embedded [`title_phrases`] of a long query `text` (as queries, with
+/// the model's query prompt): the job titles a resume names, matched against
+/// the job names with [`RESUME_NAME_WEIGHT`] (a job's name score is its best
+/// name's similarity to one of them or to the resume itself).
 ///
 /// # Errors
 ///
-/// The embedder's errors, and [`crate::MatchError::InvalidVector`] for a
-/// query vector of the wrong width.
-pub(crate) fn resume_search(
-    embedder: &TextEmbedder,
-    index: &JobIndex,
-    names: &JobNames,
-    text: &str,
-    queries: &Array2<f32>,
-    k: usize,
-    filter: Option<PositionFilter<'_>>,
-) -> Result<Vec<(usize, f32)>> {
+/// The embedder's errors.
+pub(crate) fn title_vectors(embedder: &TextEmbedder, text: &str) -> Result<Vec<Vec<f32>>> {
     let phrases = title_phrases(text, MAX_TITLE_PHRASES);
-    let refs: Vec<&str> = phrases.iter().map(String::as_str).collect();
-    let phrase_vectors = if refs.is_empty() {
-        Array2::zeros((0, queries.ncols()))
-    } else {
-        embedder.embed(&refs)?
-    };
-    let mut text_scores: Option<Vec<f32>> = None;
-    let mut name_scores: Option<Vec<f32>> = None;
-    let max_into = |acc: &mut Option<Vec<f32>>, scores: Vec<f32>| match acc {
-        None => *acc = Some(scores),
-        Some(best) => best.iter_mut().zip(scores).for_each(|(b, s)| *b = b.max(s)),
-    };
-    for row in queries.rows() {
-        let row = row.to_vec();
-        max_into(&mut text_scores, index.vectors().scores(&row)?);
-        max_into(&mut name_scores, names.best_scores(&row)?);
-    }
-    for row in phrase_vectors.rows() {
-        max_into(&mut name_scores, names.best_scores(&row.to_vec())?);
-    }
-    let (Some(text_scores), Some(name_scores)) = (text_scores, name_scores) else {
+    if phrases.is_empty() {
         return Ok(Vec::new());
-    };
-    let weight = RESUME_NAME_WEIGHT;
-    let mut top = TopK::new(k);
-    for (position, (&text, &name)) in text_scores.iter().zip(&name_scores).enumerate() {
-        if filter.is_none_or(|keep| keep(position)) {
-            top.push(position, (1.0 - weight) * text + weight * text.max(name));
-        }
     }
-    Ok(top.into_sorted())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn phrases_come_from_the_experience_section_without_dates() {
-        let resume = "Jane Roe\nNurse | Austin, TX\n\nSummary\nCaring nurse.\n\n\
-            Experience\n04/2012 to 06/2014\nCharge Nurse Company Name : City , State\n\
-            Cared for patients after surgery and taught families.\n\
-            Staff Nurse (ICU) at Lakeside Hospital, 2010 - 2012\n\n\
-            Education\nBSN, State University, 2010\n";
-        assert_eq!(
-            title_phrases(resume, 32),
-            [
-                "Charge Nurse Company Name",
-                "City",
-                "State",
-                "Staff Nurse",
-                "ICU",
-                "Lakeside Hospital"
-            ]
-        );
-        assert_eq!(title_phrases(resume, 2).len(), 2);
-    }
-
-    #[test]
-    fn without_an_experience_section_the_whole_text_is_read() {
-        let text = "Welder\nStructural steel, pipe\nI weld beams and columns all day long.";
-        assert_eq!(
-            title_phrases(text, 32),
-            ["Welder", "Structural steel", "pipe"]
-        );
-    }
-
-    #[test]
-    fn dates_and_short_tokens_are_not_titles() {
-        for part in [
-            "2019",
-            "Jan 2020",
-            "04/2012",
-            "March",
-            "to present",
-            "OR",
-            "RN",
-            "",
-        ] {
-            assert!(!is_title_like(part), "{part}");
-        }
-        for part in ["Accountant", "Senior Data Engineer", "ICU", "C++ Developer"] {
-            assert!(is_title_like(part), "{part}");
-        }
-        assert!(!is_title_like("one two three four five six seven"));
-    }
+    let refs: Vec<&str> = phrases.iter().map(String::as_str).collect();
+    let vectors = embedder.embed_queries(&refs)?;
+    Ok(vectors.rows().into_iter().map(|row| row.to_vec()).collect())
 }

@@ -18,20 +18,21 @@ pub type PositionFilter<'a> = &'a (dyn Fn(usize) -> bool + Sync);
 /// A store of fixed-width vectors searched by inner product.
 ///
 /// The trait has the smallest shape that an exact scan, an approximate
-/// index (HNSW, IVF) and an external vector database all share:
+/// index (HNSW) and an external vector database all share:
 ///
-/// - vectors are identified by their **position** (the order they were
-///   added in), so the index knows nothing about jobs and the caller keeps
-///   the records; a database maps positions to its own ids;
-/// - `add` takes a batch, because approximate indexes and databases insert
-///   far faster in bulk;
+/// - vectors are identified by their **position**, a number the caller
+///   chooses ([`VectorIndex::set`]) or the next free one ([`VectorIndex::add`]),
+///   so the index knows nothing about jobs and the caller keeps the records;
+///   positions stay put when others are removed, so a live catalog can
+///   replace and remove vectors without renumbering;
+/// - `add` takes a batch, because approximate indexes insert far faster in
+///   bulk;
 /// - `search` returns at most `k` `(position, score)` pairs, best first,
 ///   with ties broken by the lower position, so results are reproducible;
 /// - the optional filter is a predicate over positions, evaluated during the
 ///   search rather than after it, so a selective filter still yields `k`
-///   results; an approximate index tests it while walking its graph, and a
-///   database client can turn it into an id list;
-/// - both fallible methods return a `Result`, since a remote store can fail.
+///   results; an approximate index tests it while walking its graph;
+/// - the fallible methods return a `Result`, since a remote store can fail.
 ///
 /// Scores are inner products: with L2-normalized vectors (the default of
 /// the encoders here) they are cosine similarities.
@@ -39,7 +40,7 @@ pub trait VectorIndex: Send + Sync + std::fmt::Debug {
     /// The vector width.
     fn dim(&self) -> usize;
 
-    /// The number of vectors.
+    /// The number of vectors held (removed ones not counted).
     fn len(&self) -> usize;
 
     /// Whether the index holds no vector.
@@ -47,13 +48,32 @@ pub trait VectorIndex: Send + Sync + std::fmt::Debug {
         self.len() == 0
     }
 
-    /// Appends vectors (one per row); they take the next positions.
+    /// One past the highest position ever set: where [`VectorIndex::add`]
+    /// appends.
+    fn positions(&self) -> usize;
+
+    /// Appends vectors (one per row) at positions `positions()..`.
     ///
     /// # Errors
     ///
     /// [`MatchError::InvalidVector`] for a row of the wrong width or with a
-    /// value that is not finite.
+    /// value that is not finite; nothing is added then.
     fn add(&mut self, vectors: ArrayView2<'_, f32>) -> Result<()>;
+
+    /// Sets the vector at `position`, replacing any vector there.
+    ///
+    /// # Errors
+    ///
+    /// [`MatchError::InvalidVector`] for a vector of the wrong width or with
+    /// a value that is not finite.
+    fn set(&mut self, position: usize, vector: &[f32]) -> Result<()>;
+
+    /// Removes the vector at `position`; returns whether there was one.
+    ///
+    /// # Errors
+    ///
+    /// A backend's failure (the exact index never fails).
+    fn remove(&mut self, position: usize) -> Result<bool>;
 
     /// The `k` best `(position, score)` pairs for `query` among the vectors
     /// the filter keeps, best first; fewer when fewer are kept, none for
@@ -196,8 +216,10 @@ impl TopK {
 /// Exact inner-product search over vectors stored contiguously (row-major).
 ///
 /// A search scans every row: the dot product is vectorized ([`dot`]), and
-/// catalogs above 16,384 rows are split into blocks of 4,096 rows scanned in
+/// indexes above 16,384 rows are split into blocks of 4,096 rows scanned in
 /// parallel with rayon, each keeping its own top-K heap, merged at the end.
+/// Row `i` holds the vector at position `i`; a removed position keeps a row
+/// of zeros that searches skip, so positions never move.
 ///
 /// ```
 /// use jobfit_match::{ExactIndex, VectorIndex};
@@ -211,12 +233,19 @@ impl TopK {
 /// // Keep only odd positions.
 /// let odd = index.search(&[0.8, 0.6], 5, Some(&|position| position % 2 == 1))?;
 /// assert_eq!(odd.len(), 1);
+/// // Remove position 2: the others keep their positions.
+/// index.remove(2)?;
+/// assert_eq!(index.search(&[0.8, 0.6], 1, None)?, [(0, 0.8)]);
 /// # Ok::<(), jobfit_match::MatchError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExactIndex {
     dim: usize,
     data: Vec<f32>,
+    /// One bit per row, set for a removed position; empty while none is.
+    removed: Vec<u64>,
+    /// The number of removed rows.
+    removed_count: usize,
 }
 
 impl ExactIndex {
@@ -234,6 +263,8 @@ impl ExactIndex {
         Ok(Self {
             dim,
             data: Vec::new(),
+            removed: Vec::new(),
+            removed_count: 0,
         })
     }
 
@@ -258,13 +289,55 @@ impl ExactIndex {
         Ok(index)
     }
 
-    /// The vectors, row-major.
+    /// The rows, row-major, removed positions as rows of zeros.
     pub fn as_flat(&self) -> &[f32] {
         &self.data
     }
 
-    /// The vector at a position.
+    /// The number of rows: one past the highest position ever set.
+    pub fn rows(&self) -> usize {
+        self.data.len() / self.dim
+    }
+
+    /// Whether a vector is held at `position`.
+    pub fn contains(&self, position: usize) -> bool {
+        position < self.rows() && !self.is_removed(position)
+    }
+
+    #[inline]
+    fn is_removed(&self, position: usize) -> bool {
+        self.removed_count > 0
+            && self
+                .removed
+                .get(position / 64)
+                .is_some_and(|word| word >> (position % 64) & 1 == 1)
+    }
+
+    fn mark_removed(&mut self, position: usize, removed: bool) {
+        let word = position / 64;
+        if self.removed.len() <= word {
+            self.removed.resize(word + 1, 0);
+        }
+        let bit = 1u64 << (position % 64);
+        let was = self.removed[word] & bit != 0;
+        match (was, removed) {
+            (false, true) => {
+                self.removed[word] |= bit;
+                self.removed_count += 1;
+            }
+            (true, false) => {
+                self.removed[word] &= !bit;
+                self.removed_count -= 1;
+            }
+            _ => {}
+        }
+    }
+
+    /// The vector at a position, if one is held there.
     pub fn vector(&self, position: usize) -> Option<&[f32]> {
+        if self.is_removed(position) {
+            return None;
+        }
         self.data
             .get(position * self.dim..(position + 1) * self.dim)
     }
@@ -296,8 +369,47 @@ impl ExactIndex {
         }))
     }
 
+    /// The `k` best of the given positions for `query`, scored exactly:
+    /// what a selective filter searches instead of the whole index.
+    /// Positions not held are skipped.
+    ///
+    /// # Errors
+    ///
+    /// As [`VectorIndex::search`].
+    pub fn search_among(
+        &self,
+        query: &[f32],
+        k: usize,
+        positions: &[usize],
+    ) -> Result<Vec<(usize, f32)>> {
+        self.check_query(query)?;
+        let score_block = |block: &[usize]| {
+            let mut top = TopK::new(k);
+            for &position in block {
+                if let Some(row) = self.vector(position) {
+                    top.push(position, dot(query, row));
+                }
+            }
+            top
+        };
+        if positions.len() < PARALLEL_MIN_ROWS {
+            return Ok(score_block(positions).into_sorted());
+        }
+        Ok(positions
+            .par_chunks(BLOCK_ROWS)
+            .map(score_block)
+            .reduce(
+                || TopK::new(k),
+                |mut a, b| {
+                    a.merge(b);
+                    a
+                },
+            )
+            .into_sorted())
+    }
+
     /// The inner product of `query` with every row, in row order (in
-    /// parallel blocks when large).
+    /// parallel blocks when large); removed positions score 0.
     ///
     /// # Errors
     ///
@@ -310,7 +422,7 @@ impl ExactIndex {
                 .map(|row| dot(query, row))
                 .collect()
         };
-        if self.len() < PARALLEL_MIN_ROWS {
+        if self.rows() < PARALLEL_MIN_ROWS {
             return Ok(score_block(&self.data));
         }
         Ok(self
@@ -320,7 +432,8 @@ impl ExactIndex {
             .collect())
     }
 
-    fn check_query(&self, query: &[f32]) -> Result<()> {
+    /// Checks a vector's width and values.
+    pub(crate) fn check_query(&self, query: &[f32]) -> Result<()> {
         if query.len() != self.dim {
             return Err(MatchError::InvalidVector {
                 message: format!(
@@ -341,7 +454,7 @@ impl ExactIndex {
         filter: Option<PositionFilter<'_>>,
         score: impl Fn(&[f32]) -> f32 + Sync,
     ) -> Vec<(usize, f32)> {
-        let rows = self.len();
+        let rows = self.rows();
         if k == 0 || rows == 0 {
             return Vec::new();
         }
@@ -350,7 +463,7 @@ impl ExactIndex {
             let mut top = TopK::new(k);
             for (offset, row) in block.chunks_exact(self.dim).enumerate() {
                 let position = first + offset;
-                if filter.is_none_or(|keep| keep(position)) {
+                if !self.is_removed(position) && filter.is_none_or(|keep| keep(position)) {
                     top.push(position, score(row));
                 }
             }
@@ -374,7 +487,7 @@ impl ExactIndex {
     }
 }
 
-fn check_finite(values: &[f32]) -> Result<()> {
+pub(crate) fn check_finite(values: &[f32]) -> Result<()> {
     match values.iter().position(|value| !value.is_finite()) {
         Some(at) => Err(MatchError::InvalidVector {
             message: format!("value {} at offset {at} is not finite", values[at]),
@@ -389,7 +502,11 @@ impl VectorIndex for ExactIndex {
     }
 
     fn len(&self) -> usize {
-        self.data.len() / self.dim
+        self.rows() - self.removed_count
+    }
+
+    fn positions(&self) -> usize {
+        self.rows()
     }
 
     fn add(&mut self, vectors: ArrayView2<'_, f32>) -> Result<()> {
@@ -412,6 +529,30 @@ impl VectorIndex for ExactIndex {
             return Err(error);
         }
         Ok(())
+    }
+
+    fn set(&mut self, position: usize, vector: &[f32]) -> Result<()> {
+        self.check_query(vector)?;
+        let rows = self.rows();
+        if position >= rows {
+            // New rows in between are removed positions until set.
+            self.data.resize((position + 1) * self.dim, 0.0);
+            for gap in rows..position {
+                self.mark_removed(gap, true);
+            }
+        }
+        self.data[position * self.dim..(position + 1) * self.dim].copy_from_slice(vector);
+        self.mark_removed(position, false);
+        Ok(())
+    }
+
+    fn remove(&mut self, position: usize) -> Result<bool> {
+        if !self.contains(position) {
+            return Ok(false);
+        }
+        self.data[position * self.dim..(position + 1) * self.dim].fill(0.0);
+        self.mark_removed(position, true);
+        Ok(true)
     }
 
     fn search(

@@ -59,7 +59,7 @@ fn the_pretrained_encoder_recommends_the_fitting_job_first() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    let job = matcher.index().catalog().by_id("data").unwrap().clone();
+    let job = matcher.index().unwrap().get("data").unwrap();
     let screening = matcher
         .screener()
         .screen(

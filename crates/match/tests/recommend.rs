@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use jobfit_match::{
-    Catalog, CrossEncoderReranker, Fusion, IndexOptions, JobFields, JobFilter, JobIndex,
+    AnnMode, Catalog, CrossEncoderReranker, Fusion, IndexOptions, JobFields, JobFilter, JobIndex,
     LocationFilter, LongText, MatchError, MatchPair, Matcher, ProgressMode, RecommendOptions,
-    Reranker, dot, job_names,
+    Reranker, SearchMode, dot, job_names,
 };
 use jobfit_model::{
     BertConfig, BertModel, EncoderWithHead, PairScoringHead, PairScoringHeadConfig, Pooling,
@@ -111,7 +111,12 @@ fn dense_scores_are_the_cosine_of_independent_embeddings() {
     let matcher = tiny_matcher();
     let embedder = matcher.embedder();
     let resume = "Registered nurse with ICU patient care";
-    let texts = matcher.index().catalog().texts(&JobFields::default());
+    let texts = matcher
+        .index()
+        .unwrap()
+        .catalog()
+        .unwrap()
+        .texts(&JobFields::default());
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let jobs = embedder.embed(&refs).unwrap();
     let query = embedder.embed_one(resume).unwrap();
@@ -121,7 +126,10 @@ fn dense_scores_are_the_cosine_of_independent_embeddings() {
     expected.sort_by(|a, b| b.1.total_cmp(&a.1));
     let got = matcher.recommend(resume, &quiet().with_top_k(8)).unwrap();
     for (rec, (position, score)) in got.iter().zip(&expected) {
-        assert_eq!(rec.job.id, matcher.index().catalog().jobs()[*position].id);
+        assert_eq!(
+            rec.job.id,
+            matcher.index().unwrap().catalog().unwrap().jobs()[*position].id
+        );
         assert!((rec.score - score).abs() < 1e-5);
         assert_eq!(rec.scores.dense, Some(rec.score));
     }
@@ -136,9 +144,10 @@ fn blended(text: f32, name: f32, weight: f32) -> f32 {
 fn job_names_blend_into_the_dense_score_as_documented() {
     let matcher = tiny_matcher();
     let embedder = matcher.embedder();
-    let catalog = matcher.index().catalog();
+    let catalog = matcher.index().unwrap().catalog().unwrap();
     let names = matcher
         .index()
+        .unwrap()
         .names()
         .expect("names are indexed by default");
     assert_eq!(
@@ -194,19 +203,27 @@ fn job_names_blend_into_the_dense_score_as_documented() {
             }
         }
     }
-    // A plugged-in vector index takes the candidate path: same result on a small catalog.
-    let backend = Box::new(matcher.index().vectors().clone());
+    // An approximate index takes the candidate path: same result on a small catalog.
     let exact = matcher.recommend(
         query_text,
         &quiet_short().with_top_k(8).with_name_weight(0.7),
     );
-    let plugged = Matcher::new(matcher.index().clone(), Arc::clone(embedder))
-        .unwrap()
-        .with_vector_index(backend)
+    let with_ann = JobIndex::build(
+        catalog.clone(),
+        embedder,
+        &IndexOptions::default()
+            .with_progress(ProgressMode::Never)
+            .with_ann(AnnMode::Always),
+    )
+    .unwrap();
+    let plugged = Matcher::new(with_ann, Arc::clone(embedder))
         .unwrap()
         .recommend(
             query_text,
-            &quiet_short().with_top_k(8).with_name_weight(0.7),
+            &quiet_short()
+                .with_top_k(8)
+                .with_name_weight(0.7)
+                .with_search(SearchMode::Ann),
         );
     let scores = |recs: &[jobfit_match::Recommendation]| -> Vec<(String, f32)> {
         recs.iter()
@@ -358,7 +375,12 @@ fn long_resumes_pool_chunk_scores_by_max_or_mean() {
     );
     let encodings: Vec<_> = chunks.into_iter().map(|chunk| chunk.encoding).collect();
     let chunk_vectors = embedder.embed_encodings(&encodings).unwrap();
-    let texts = matcher.index().catalog().texts(&JobFields::default());
+    let texts = matcher
+        .index()
+        .unwrap()
+        .catalog()
+        .unwrap()
+        .texts(&JobFields::default());
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let jobs = embedder.embed(&refs).unwrap();
     let sims = |job: usize| -> Vec<f32> {
@@ -368,7 +390,7 @@ fn long_resumes_pool_chunk_scores_by_max_or_mean() {
             .map(|chunk| dot(chunk.as_slice().unwrap(), jobs.row(job).as_slice().unwrap()))
             .collect()
     };
-    let catalog = matcher.index().catalog();
+    let catalog = matcher.index().unwrap().catalog().unwrap();
     for strategy in [LongText::ChunkMax, LongText::ChunkMean] {
         let options = RecommendOptions {
             chunk_overlap: 8,

@@ -7,10 +7,14 @@ mod support;
 
 mod common;
 
+mod ann;
 mod catalog;
 mod data;
 mod index;
+mod live;
 mod occupations;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod pretrained;
 mod recommend;
 mod screen;

@@ -5,26 +5,78 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use jobfit::matching::{Catalog, IndexOptions, JobFields, JobIndex};
+use jobfit::matching::{
+    AnnMode, AnnOptions, AnnStorage, Catalog, IndexOptions, JobFields, JobIndex, SearchMode,
+};
 use jobfit::model::{EmbedderOptions, Engine, ModelFiles, Prompts, TextEmbedder};
 use jobfit::text::{DataSource, JobColumns, JobReader, ReadOptions, TextEncoding};
 
 use crate::error::{CliError, Result};
 
+/// Where jobs live when they are not in an index directory: PostgreSQL.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// A PostgreSQL database with pgvector holding the jobs, instead of an index directory:
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DB, or `host=/socket/dir user=... dbname=...`
+    /// (`scripts/postgres.sh start` prints one). The schema is created on first use.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
+    /// Read (search, get) from this replica of --store; writes still go to --store.
+    #[arg(long, value_name = "URL", requires = "store")]
+    pub store_read: Option<String>,
+    /// The PostgreSQL schema of jobfit's tables.
+    #[arg(long, default_value = "jobfit", requires = "store")]
+    pub store_schema: String,
+}
+
+impl StoreArgs {
+    /// Opens the store, if one was given, for `embedder`'s vectors; a new
+    /// store embeds `fields` (and names unless `no_names`).
+    pub fn open(
+        &self,
+        embedder: &TextEmbedder,
+        fields: &JobFields,
+        names: bool,
+    ) -> Result<Option<std::sync::Arc<dyn jobfit::matching::JobStore>>> {
+        let Some(url) = &self.store else {
+            return Ok(None);
+        };
+        let options = jobfit::matching::PgOptions {
+            schema: self.store_schema.clone(),
+            fields: fields.clone(),
+            names,
+            ..jobfit::matching::PgOptions::default()
+        };
+        let store = jobfit::matching::PgStore::open(
+            url,
+            self.store_read.as_deref(),
+            embedder.identity(),
+            &options,
+        )?;
+        Ok(Some(std::sync::Arc::new(store)))
+    }
+}
+
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["out", "update", "store"])))]
 pub struct IndexArgs {
     /// Model directory (a Hugging Face / sentence-transformers directory, a
     /// jobfit checkpoint, or a training run holding one).
-    #[arg(long)]
+    #[arg(long, default_value = "models/all-MiniLM-L6-v2")]
     model: PathBuf,
     /// The jobs: JSON lines, or CSV (.csv; see --columns).
     #[arg(long)]
     catalog: PathBuf,
-    /// Where to write the index directory (replaced atomically).
+    /// Build a new index from the whole catalog and write it to this directory
+    /// (replaced atomically).
     #[arg(long)]
-    out: PathBuf,
+    out: Option<PathBuf>,
+    /// Sync an existing index directory to the catalog: embed only new and changed jobs,
+    /// delete jobs that are not in the catalog any more. Each change is durable as it is made.
+    #[arg(long, value_name = "DIR")]
+    update: Option<PathBuf>,
     /// The job fields embedded, comma separated: title, description, skills,
-    /// location, metadata.KEY.
+    /// location, metadata.KEY (with --out; an updated index keeps its own).
     #[arg(long, default_value = "title,description,skills")]
     fields: String,
     /// CSV column mapping, FIELD=HEADER pairs separated by commas (fields:
@@ -50,6 +102,16 @@ pub struct IndexArgs {
     no_names: bool,
     #[command(flatten)]
     prompts: PromptArgs,
+    /// When to keep an approximate (HNSW) index beside the exact vectors: auto (from
+    /// 100,000 jobs), always, or never.
+    #[arg(long, default_value = "auto")]
+    ann: AnnMode,
+    /// How the approximate index stores vectors: f32, f16 or i8 (smaller, slightly
+    /// less exact; results are rescored with the exact vectors).
+    #[arg(long, default_value = "f32")]
+    ann_storage: AnnStorage,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 pub fn run(args: IndexArgs) -> Result<()> {
@@ -63,23 +125,96 @@ pub fn run(args: IndexArgs) -> Result<()> {
     )?;
     let catalog = load_catalog_with(&args.catalog, args.columns.as_deref(), args.encoding)?;
     let fields: JobFields = args.fields.parse()?;
+    if let Some(store) = args.store.open(&embedder, &fields, !args.no_names)? {
+        let (upserted, deleted) = sync_store(store.as_ref(), &catalog, &embedder)?;
+        eprintln!(
+            "synced {}: {} added, {} changed, {} unchanged, {} deleted; {} jobs in {:.1} s",
+            store.describe(),
+            upserted.added,
+            upserted.updated,
+            upserted.unchanged,
+            deleted.deleted,
+            store.len()?,
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
+    if let Some(dir) = &args.update {
+        let index = JobIndex::open(dir)?;
+        index.check_model(embedder.identity())?;
+        let (upserted, deleted) = index.sync(&catalog, &embedder)?;
+        index.compact()?;
+        eprintln!(
+            "updated {}: {} added, {} changed, {} unchanged, {} deleted; {} jobs in {:.1} s",
+            dir.display(),
+            upserted.added,
+            upserted.updated,
+            upserted.unchanged,
+            deleted.deleted,
+            index.len(),
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
+    let out = args
+        .out
+        .as_ref()
+        .ok_or_else(|| CliError::Usage("give --out DIR or --update DIR".into()))?;
     let index = JobIndex::build(
         catalog,
         &embedder,
         &IndexOptions::default()
             .with_fields(fields)
-            .with_names(!args.no_names),
+            .with_names(!args.no_names)
+            .with_ann(args.ann)
+            .with_ann_options(AnnOptions {
+                storage: args.ann_storage,
+                ..AnnOptions::default()
+            }),
     )?;
-    index.save(&args.out)?;
+    index.save(out)?;
     eprintln!(
-        "indexed {} jobs with {} ({}-wide vectors) into {} in {:.1} s",
+        "indexed {} jobs with {} ({}-wide vectors{}) into {} in {:.1} s",
         index.len(),
         index.model().name,
         index.model().dim,
-        args.out.display(),
+        if index.has_ann() {
+            ", with an approximate index"
+        } else {
+            ""
+        },
+        out.display(),
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Makes a store hold exactly `catalog`'s jobs: upserts them in batches
+/// (embedding only new and changed ones) and deletes the others.
+pub(crate) fn sync_store(
+    store: &dyn jobfit::matching::JobStore,
+    catalog: &Catalog,
+    embedder: &TextEmbedder,
+) -> Result<(
+    jobfit::matching::UpsertReport,
+    jobfit::matching::DeleteReport,
+)> {
+    let mut total = jobfit::matching::UpsertReport::default();
+    for batch in catalog.jobs().chunks(512) {
+        let report = store.upsert(batch.to_vec(), embedder)?;
+        total.added += report.added;
+        total.updated += report.updated;
+        total.unchanged += report.unchanged;
+    }
+    let wanted: std::collections::HashSet<&str> =
+        catalog.jobs().iter().map(|job| job.id.as_str()).collect();
+    let stale: Vec<String> = store
+        .ids()?
+        .into_iter()
+        .filter(|id| !wanted.contains(id.as_str()))
+        .collect();
+    let deleted = store.delete(&stale)?;
+    Ok((total, deleted))
 }
 
 /// The model directory inside `path`: `path` itself when it holds a model,
@@ -201,14 +336,20 @@ pub(crate) fn evaluation_index(
     fields: JobFields,
     name_weight: f32,
     cache: Option<&Path>,
+    search: SearchMode,
 ) -> Result<JobIndex> {
     let options = IndexOptions::default()
         .with_fields(fields)
         .with_names(name_weight > 0.0);
-    Ok(match cache {
+    let mut index = match cache {
         Some(dir) => JobIndex::load_or_build(dir, &catalog, embedder, &options)?.0,
         None => JobIndex::build(catalog, embedder, &options)?,
-    })
+    };
+    if search == SearchMode::Ann && !index.has_ann() {
+        // Evaluating the approximate search on a catalog too small to get one by default.
+        index.set_ann(AnnMode::Always, AnnOptions::default())?;
+    }
+    Ok(index)
 }
 
 /// Reads a catalog: CSV for `.csv` (with an optional column mapping), JSON

@@ -7,6 +7,7 @@ pub mod embed;
 pub mod eval;
 pub mod gaps;
 pub mod index;
+pub mod jobs;
 pub mod market;
 pub mod predict;
 pub mod recommend;

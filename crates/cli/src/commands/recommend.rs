@@ -15,7 +15,7 @@ use jobfit::matching::{
 use jobfit::model::{ModelError, TextEmbedder};
 use jobfit::text::{DocumentLimits, read_document, read_document_file};
 
-use crate::commands::index::{PromptArgs, load_embedder_with};
+use crate::commands::index::{PromptArgs, StoreArgs, load_embedder_with};
 use crate::error::{CliError, Result};
 
 /// Output formats.
@@ -83,6 +83,10 @@ pub struct RecommendArgs {
     /// candidates, from 0 to 1 (each scaled to [0, 1] over them; 1: its order alone).
     #[arg(long, default_value_t = 1.0)]
     rerank_weight: f32,
+    /// Exact or approximate search: auto (approximate on large catalogs that have an
+    /// approximate index, exact otherwise), exact, or ann.
+    #[arg(long, default_value = "auto")]
+    search: jobfit::matching::SearchMode,
     /// Where the default catalog's index is cached (default:
     /// $JOBFIT_CACHE_DIR, $XDG_CACHE_HOME/jobfit or ~/.cache/jobfit).
     #[arg(long)]
@@ -92,6 +96,8 @@ pub struct RecommendArgs {
     no_cache: bool,
     #[command(flatten)]
     prompts: PromptArgs,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 pub fn run(args: RecommendArgs) -> Result<()> {
@@ -103,14 +109,28 @@ pub fn run(args: RecommendArgs) -> Result<()> {
         None,
         &args.prompts,
     )?);
-    let index = match &args.index {
-        Some(dir) => JobIndex::load(dir)?,
-        None => default_index(&embedder, args.cache_dir.as_deref(), args.no_cache)?,
+    if args.index.is_some() && args.store.store.is_some() {
+        return Err(CliError::Usage(
+            "give --index DIR or --store URL, not both".into(),
+        ));
+    }
+    let store = args
+        .store
+        .open(&embedder, &jobfit::matching::JobFields::default(), true)?;
+    let mut matcher = match store {
+        Some(store) => Matcher::from_store(store, Arc::clone(&embedder))?,
+        None => {
+            let index = match &args.index {
+                Some(dir) => JobIndex::load(dir)?,
+                None => default_index(&embedder, args.cache_dir.as_deref(), args.no_cache)?,
+            };
+            Matcher::new(index, Arc::clone(&embedder))?
+        }
     };
-    let mut matcher = Matcher::new(index, Arc::clone(&embedder))?;
     let mut options = RecommendOptions::default()
         .with_top_k(args.top_k)
-        .with_filter(filter(&args)?);
+        .with_filter(filter(&args)?)
+        .with_search(args.search);
     if let Some(strategy) = &args.long_text {
         options.long_text = strategy.parse()?;
     }
@@ -147,9 +167,10 @@ pub fn run(args: RecommendArgs) -> Result<()> {
 }
 
 fn catalog_name(args: &RecommendArgs) -> String {
-    match &args.index {
-        Some(dir) => dir.display().to_string(),
-        None => ONET_CATALOG_NAME.to_string(),
+    match (&args.index, &args.store.store) {
+        (Some(dir), _) => dir.display().to_string(),
+        (None, Some(url)) => jobfit::matching::redact_url(url),
+        (None, None) => ONET_CATALOG_NAME.to_string(),
     }
 }
 

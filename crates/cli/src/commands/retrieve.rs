@@ -12,7 +12,8 @@ use jobfit::matching::{CrossEncoderReranker, JobFields, Matcher, ProgressMode, R
 use jobfit::train::{RetrievalEvaluator, RetrievalReport};
 
 use crate::commands::index::{
-    PromptArgs, evaluation_index, load_catalog, load_embedder_with, parse_engine,
+    PromptArgs, StoreArgs, evaluation_index, load_catalog, load_embedder_with, parse_engine,
+    sync_store,
 };
 use crate::commands::recommend::parse_hybrid;
 use crate::error::{CliError, Result};
@@ -62,6 +63,10 @@ pub struct RetrieveArgs {
     /// candidates, from 0 to 1 (each scaled to [0, 1] over them; 1: its order alone).
     #[arg(long, default_value_t = 1.0)]
     rerank_weight: f32,
+    /// Exact or approximate search: auto (approximate on large catalogs that have an
+    /// approximate index, exact otherwise), exact, or ann.
+    #[arg(long, default_value = "auto")]
+    search: jobfit::matching::SearchMode,
     /// Keep the catalog's index in this directory and reuse it while the
     /// catalog, fields and model stay the same.
     #[arg(long)]
@@ -76,6 +81,8 @@ pub struct RetrieveArgs {
     /// The encoder implementation: auto, burn, fast or int8 (see `jobfit index --help`).
     #[arg(long, value_parser = parse_engine)]
     engine: Option<jobfit::model::Engine>,
+    #[command(flatten)]
+    store: StoreArgs,
     /// Also write one JSON line per query to this file, in the order of the queries:
     /// {"query", "relevant", "rank" (of its first relevant job, from 1; null when it is not
     /// among the ranked jobs: the top 100, or the largest --k), "top" (the ids of the 10
@@ -119,17 +126,33 @@ pub fn run(args: RetrieveArgs) -> Result<()> {
     if let Some(words) = args.short_query_words {
         options.short_query_words = words;
     }
+    options.search = args.search;
     options.validate()?;
-    let index = evaluation_index(
-        catalog,
-        &embedder,
-        fields,
-        options.name_weight,
-        args.index_cache.as_deref(),
-    )?;
+    let (mut matcher, docs) =
+        match args
+            .store
+            .open(&embedder, &fields, options.name_weight > 0.0)?
+        {
+            Some(store) => {
+                // The catalog evaluated is the catalog in the store.
+                sync_store(store.as_ref(), &catalog, &embedder)?;
+                let docs = store.len()?;
+                (Matcher::from_store(store, Arc::clone(&embedder))?, docs)
+            }
+            None => {
+                let index = evaluation_index(
+                    catalog,
+                    &embedder,
+                    fields,
+                    options.name_weight,
+                    args.index_cache.as_deref(),
+                    args.search,
+                )?;
+                let docs = index.len();
+                (Matcher::new(index, Arc::clone(&embedder))?, docs)
+            }
+        };
     let indexed = started.elapsed().as_secs_f64();
-    let docs = index.len();
-    let mut matcher = Matcher::new(index, Arc::clone(&embedder))?;
     if let Some(strategy) = &args.long_text {
         options.long_text = strategy.parse()?;
     }

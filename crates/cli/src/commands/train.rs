@@ -564,8 +564,14 @@ fn mine_groups(
         fields,
         options.name_weight,
         args.index_cache.as_deref(),
+        jobfit::matching::SearchMode::Exact,
     )?;
-    let texts = index.catalog().texts(index.fields());
+    let fields = index.fields().clone();
+    let jobs: std::collections::HashMap<String, String> = index
+        .jobs()
+        .iter()
+        .map(|job| (job.id.clone(), fields.text(job)))
+        .collect();
     let matcher = Matcher::new(index, embedder)?;
     let ranked = rankings(
         &matcher,
@@ -574,8 +580,7 @@ fn mine_groups(
         &options,
         ProgressMode::Auto,
     )?;
-    let catalog = matcher.index().catalog();
-    let text_of = |id: &str| catalog.position(id).map(|p| texts[p].clone());
+    let text_of = |id: &str| jobs.get(id).cloned();
     let mut groups = Vec::new();
     for (query, ranking) in queries.iter().zip(&ranked) {
         let relevant: HashSet<&str> = query.relevant.iter().map(String::as_str).collect();

@@ -1,0 +1,462 @@
+//! Approximate against exact search at catalog scale: build rate, memory per
+//! job, latency (p50/p99) and recall@10 against exact search, without a
+//! filter and with filters that keep 1% and 20% of the jobs, through the
+//! same `JobIndex` search the matcher uses. Prints one JSON object.
+//!
+//! Usage: `cargo bench -p jobfit --bench ann -- [--jobs 1000000] [--queries 500]
+//! [--storage f32|f16|i8] [--ef 32,64,128,256] [--threshold] [--out FILE]`
+//!
+//! The vectors look like real ones: about 50,000 real job texts of the shared
+//! data (O*NET task statements and alternate titles, ESCO occupation
+//! descriptions, Google job postings) are embedded with all-MiniLM-L6-v2,
+//! and each synthetic job is a real vector moved a random part of the way
+//! towards another real vector, plus Gaussian noise (sigma 0.02 per
+//! dimension), renormalized: jobs cluster as real postings do (many
+//! near-duplicates of a few thousand kinds of job). The queries are real
+//! embeddings of texts in none of those sources (JobBERT vacancy titles and
+//! LiveCareer resumes). The real embeddings are cached under
+//! `target/ann-bench/`. Each job has metadata `region` (100 values: a filter
+//! on one keeps 1%) and `category` (5 values: 20%).
+//!
+//! `--threshold` instead times exact search alone at 10k to 1M jobs, which
+//! is how `ANN_AUTO_MIN_JOBS` was chosen.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use jobfit::matching::{
+    AnnIndex, AnnMode, AnnOptions, AnnStorage, Catalog, ExactIndex, JobFields, JobFilter, JobIndex,
+    JobStore, SearchMode, SearchRequest, VectorIndex,
+};
+use jobfit::model::TextEmbedder;
+use jobfit::text::Job;
+use rayon::prelude::*;
+
+struct Args {
+    jobs: usize,
+    queries: usize,
+    storage: AnnStorage,
+    ef: Vec<usize>,
+    threshold: bool,
+    out: Option<PathBuf>,
+}
+
+fn parse() -> Result<Args> {
+    let raw: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let mut args = Args {
+        jobs: 1_000_000,
+        queries: 500,
+        storage: AnnStorage::F32,
+        ef: vec![32, 64, 128, 256],
+        threshold: false,
+        out: None,
+    };
+    let mut iter = raw.into_iter();
+    while let Some(arg) = iter.next() {
+        let mut value = || iter.next().with_context(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--jobs" => args.jobs = value()?.parse()?,
+            "--queries" => args.queries = value()?.parse()?,
+            "--storage" => args.storage = value()?.parse()?,
+            "--ef" => {
+                args.ef = value()?
+                    .split(',')
+                    .map(|v| v.trim().parse())
+                    .collect::<Result<_, _>>()?
+            }
+            "--threshold" => args.threshold = true,
+            "--out" => args.out = Some(value()?.into()),
+            other => bail!("unknown argument {other:?}"),
+        }
+    }
+    Ok(args)
+}
+
+fn shared() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+}
+
+/// Real job texts: the base of the synthetic catalog.
+fn base_texts() -> Result<Vec<String>> {
+    let data = shared();
+    let mut texts = Vec::new();
+    let tsv = |file: &str, column: usize| -> Result<Vec<String>> {
+        let text = std::fs::read_to_string(data.join("onet-29.3").join(file))
+            .with_context(|| format!("reading {file}"))?;
+        Ok(text
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split('\t').nth(column).map(str::to_string))
+            .collect())
+    };
+    texts.extend(tsv("Task Statements.txt", 3)?);
+    texts.extend(tsv("Alternate Titles.txt", 2)?);
+    let mut esco = csv::Reader::from_path(data.join("esco/occupations_en.csv"))?;
+    let headers = esco.headers()?.clone();
+    let label = headers.iter().position(|h| h == "preferredLabel");
+    let description = headers.iter().position(|h| h == "description");
+    for record in esco.records() {
+        let record = record?;
+        let part = |i: Option<usize>| {
+            i.and_then(|i| record.get(i))
+                .unwrap_or_default()
+                .to_string()
+        };
+        texts.push(format!("{}. {}", part(label), part(description)));
+    }
+    let mut google = csv::Reader::from_path(data.join("google-job-skills/job_skills.csv"))?;
+    for record in google.records() {
+        let record = record?;
+        texts.push(format!(
+            "{}. {}",
+            record.get(1).unwrap_or_default(),
+            record.get(4).unwrap_or_default()
+        ));
+    }
+    texts.retain(|text| !text.trim().is_empty());
+    Ok(texts)
+}
+
+/// Real query texts from sources the base does not use.
+fn query_texts(n: usize) -> Result<Vec<String>> {
+    let data = shared();
+    let mut titles = csv::Reader::from_path(data.join("jobbert-titles/titles.dev.csv"))?;
+    let mut texts: Vec<String> = titles
+        .records()
+        .filter_map(|r| r.ok().and_then(|r| r.get(1).map(str::to_string)))
+        .step_by(7)
+        .take(n.div_ceil(2))
+        .collect();
+    let mut resumes = csv::Reader::from_path(data.join("resumes-livecareer/train.csv"))?;
+    texts.extend(
+        resumes
+            .records()
+            .filter_map(|r| {
+                r.ok()
+                    .and_then(|r| r.get(2).map(|t| t.chars().take(1500).collect()))
+            })
+            .take(n - texts.len().min(n)),
+    );
+    Ok(texts)
+}
+
+/// Embeddings of `texts`, cached in `target/ann-bench/NAME.f32`.
+fn embeddings(embedder: &TextEmbedder, name: &str, texts: &[String]) -> Result<Vec<Vec<f32>>> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/ann-bench");
+    std::fs::create_dir_all(&dir)?;
+    let dim = embedder.dim();
+    let path = dir.join(format!(
+        "{name}-{}-{}.f32",
+        embedder.identity().weights_hash,
+        texts.len()
+    ));
+    if let Ok(bytes) = std::fs::read(&path)
+        && bytes.len() == texts.len() * dim * 4
+    {
+        let values: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        return Ok(values.chunks(dim).map(<[f32]>::to_vec).collect());
+    }
+    eprintln!(
+        "embedding {} {name} texts once (cached in {})",
+        texts.len(),
+        path.display()
+    );
+    let mut out = Vec::with_capacity(texts.len());
+    for chunk in texts.chunks(512) {
+        let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+        let vectors = embedder.embed(&refs)?;
+        out.extend(vectors.rows().into_iter().map(|row| row.to_vec()));
+    }
+    let bytes: Vec<u8> = out.iter().flatten().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(&path, bytes)?;
+    Ok(out)
+}
+
+/// A splitmix64 generator (fixed seed: the catalog is the same every run).
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e3779b97f4a7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+        z ^ (z >> 31)
+    }
+
+    fn uniform(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    fn gaussian(&mut self) -> f32 {
+        // Box-Muller.
+        let u = self.uniform().max(1e-7);
+        let v = self.uniform();
+        (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos()
+    }
+}
+
+/// `n` synthetic job vectors from real ones (see the module docs), row-major.
+fn synthetic(base: &[Vec<f32>], n: usize, dim: usize) -> Vec<f32> {
+    let mut data = vec![0f32; n * dim];
+    data.par_chunks_mut(dim * 4096)
+        .enumerate()
+        .for_each(|(block, rows)| {
+            let mut rng = Rng(0x5eed ^ block as u64);
+            for row in rows.chunks_mut(dim) {
+                let a = &base[rng.next_u64() as usize % base.len()];
+                let b = &base[rng.next_u64() as usize % base.len()];
+                let t = 0.35 * rng.uniform();
+                let mut norm = 0.0;
+                for (i, value) in row.iter_mut().enumerate() {
+                    *value = (1.0 - t) * a[i] + t * b[i] + 0.02 * rng.gaussian();
+                    norm += *value * *value;
+                }
+                let norm = norm.sqrt();
+                row.iter_mut().for_each(|v| *v /= norm);
+            }
+        });
+    data
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[at.min(sorted.len() - 1)]
+}
+
+/// Per-query latency (ms, sequential) and the hits of each query.
+fn time_queries(
+    store: &JobIndex,
+    queries: &[Vec<f32>],
+    filter: &JobFilter,
+    mode: SearchMode,
+) -> Result<(Vec<f64>, Vec<Vec<String>>)> {
+    let mut times = Vec::with_capacity(queries.len());
+    let mut results = Vec::with_capacity(queries.len());
+    for query in queries {
+        let started = Instant::now();
+        let hits = store.search(&SearchRequest {
+            queries: std::slice::from_ref(query),
+            name_queries: &[],
+            k: 10,
+            filter,
+            name_weight: 0.0,
+            mode,
+        })?;
+        times.push(started.elapsed().as_secs_f64() * 1e3);
+        results.push(hits.into_iter().map(|hit| hit.job.id.clone()).collect());
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times, results))
+}
+
+/// Queries per second with two threads searching at once.
+fn throughput(store: &JobIndex, queries: &[Vec<f32>], filter: &JobFilter, mode: SearchMode) -> f64 {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build();
+    let Ok(pool) = pool else { return 0.0 };
+    let started = Instant::now();
+    pool.install(|| {
+        queries.par_iter().for_each(|query| {
+            let _ = store.search(&SearchRequest {
+                queries: std::slice::from_ref(query),
+                name_queries: &[],
+                k: 10,
+                filter,
+                name_weight: 0.0,
+                mode,
+            });
+        });
+    });
+    queries.len() as f64 / started.elapsed().as_secs_f64()
+}
+
+fn recall(truth: &[Vec<String>], found: &[Vec<String>]) -> f64 {
+    let mut hit = 0usize;
+    let mut total = 0usize;
+    for (t, f) in truth.iter().zip(found) {
+        total += t.len();
+        hit += t.iter().filter(|id| f.contains(id)).count();
+    }
+    hit as f64 / total.max(1) as f64
+}
+
+fn machine() -> serde_json::Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpu
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .unwrap_or("unknown")
+        .trim()
+        .to_string();
+    let isa = if std::is_x86_feature_detected!("avx512f") {
+        "avx512"
+    } else if std::is_x86_feature_detected!("avx2") {
+        "avx2"
+    } else {
+        "baseline"
+    };
+    serde_json::json!({
+        "cpu": model,
+        "isa": isa,
+        "threads": rayon::current_num_threads(),
+        "search_threads": 2,
+    })
+}
+
+fn catalog(n: usize) -> Result<Catalog> {
+    let jobs: Vec<Job> = (0..n)
+        .map(|i| {
+            Job::new(i.to_string(), format!("job {i}"))
+                .with_metadata("region", (i % 100).to_string())
+                .with_metadata("category", (i % 5).to_string())
+        })
+        .collect();
+    Ok(Catalog::from_jobs(jobs)?)
+}
+
+fn main() -> Result<()> {
+    let args = parse()?;
+    let model = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/all-MiniLM-L6-v2");
+    if !model.exists() {
+        eprintln!(
+            "skipping: {} is missing (run scripts/fetch-model.sh)",
+            model.display()
+        );
+        return Ok(());
+    }
+    let embedder = TextEmbedder::from_dir(&model, &jobfit::default_device())?;
+    let dim = embedder.dim();
+    let base = embeddings(&embedder, "base", &base_texts()?)?;
+    let queries = embeddings(&embedder, "queries", &query_texts(args.queries)?)?;
+    let identity = embedder.identity().clone();
+    if args.threshold {
+        return threshold(&base, &queries, dim, &identity);
+    }
+    let n = args.jobs;
+    let started = Instant::now();
+    let data = synthetic(&base, n, dim);
+    eprintln!(
+        "generated {n} vectors in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // Build rate of the graph alone.
+    let options = AnnOptions {
+        storage: args.storage,
+        ..AnnOptions::default()
+    };
+    let rows = ndarray::ArrayView2::from_shape((n, dim), &data)?;
+    let started = Instant::now();
+    let mut ann = AnnIndex::new(dim, options)?;
+    ann.add(rows)?;
+    let build_s = started.elapsed().as_secs_f64();
+    let ann_bytes = ann.memory_usage();
+    drop(ann);
+    eprintln!(
+        "built the graph in {build_s:.1} s ({:.0} jobs/s)",
+        n as f64 / build_s
+    );
+
+    let exact = ExactIndex::from_flat(dim, data)?;
+    let mut index = JobIndex::from_parts(catalog(n)?, exact, identity, JobFields::default())?;
+    let started = Instant::now();
+    index.set_ann(AnnMode::Always, options)?;
+    eprintln!(
+        "indexed (graph + metadata) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let index = Arc::new(index);
+
+    let filters = [
+        ("none", JobFilter::new()),
+        ("1%", JobFilter::new().with_metadata("region", "7")),
+        ("20%", JobFilter::new().with_metadata("category", "2")),
+    ];
+    let mut rows_out = Vec::new();
+    for (name, filter) in &filters {
+        let (exact_times, truth) = time_queries(&index, &queries, filter, SearchMode::Exact)?;
+        let exact_qps = throughput(&index, &queries, filter, SearchMode::Exact);
+        rows_out.push(serde_json::json!({
+            "filter": name, "search": "exact",
+            "p50_ms": percentile(&exact_times, 0.5), "p99_ms": percentile(&exact_times, 0.99),
+            "qps_2_threads": exact_qps, "recall_at_10": 1.0,
+        }));
+        for &ef in &args.ef {
+            // Only the search expansion changes: no rebuild.
+            index.set_ann_expansion(ef);
+            for mode in [SearchMode::Ann, SearchMode::Auto] {
+                let (times, found) = time_queries(&index, &queries, filter, mode)?;
+                let qps = throughput(&index, &queries, filter, mode);
+                rows_out.push(serde_json::json!({
+                    "filter": name, "search": format!("{mode:?}").to_lowercase(), "ef": ef,
+                    "p50_ms": percentile(&times, 0.5), "p99_ms": percentile(&times, 0.99),
+                    "qps_2_threads": qps, "recall_at_10": recall(&truth, &found),
+                }));
+            }
+        }
+        eprintln!("filter {name}: done");
+    }
+    let report = serde_json::json!({
+        "machine": machine(),
+        "jobs": n,
+        "dim": dim,
+        "queries": queries.len(),
+        "storage": format!("{:?}", args.storage).to_lowercase(),
+        "graph": {"connectivity": options.connectivity, "expansion_add": options.expansion_add},
+        "build_seconds": build_s,
+        "build_jobs_per_second": n as f64 / build_s,
+        "ann_bytes_per_job": ann_bytes as f64 / n as f64,
+        "exact_bytes_per_job": (dim * 4) as f64,
+        "results": rows_out,
+    });
+    let text = serde_json::to_string_pretty(&report)?;
+    println!("{text}");
+    if let Some(out) = &args.out {
+        write_atomic(out, &text)?;
+    }
+    Ok(())
+}
+
+fn threshold(
+    base: &[Vec<f32>],
+    queries: &[Vec<f32>],
+    dim: usize,
+    identity: &jobfit::model::ModelIdentity,
+) -> Result<()> {
+    let mut out = Vec::new();
+    for n in [10_000usize, 50_000, 100_000, 200_000, 500_000, 1_000_000] {
+        let data = synthetic(base, n, dim);
+        let exact = ExactIndex::from_flat(dim, data)?;
+        let index =
+            JobIndex::from_parts(catalog(n)?, exact, identity.clone(), JobFields::default())?;
+        let (times, _) = time_queries(&index, queries, &JobFilter::new(), SearchMode::Exact)?;
+        out.push(serde_json::json!({
+            "jobs": n, "exact_p50_ms": percentile(&times, 0.5), "exact_p99_ms": percentile(&times, 0.99),
+        }));
+        eprintln!("{n} jobs: exact p99 {:.2} ms", percentile(&times, 0.99));
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({"machine": machine(), "exact": out}))?
+    );
+    Ok(())
+}
+
+fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let temp = path.with_extension("tmp");
+    std::fs::write(&temp, text)?;
+    std::fs::rename(&temp, path)?;
+    Ok(())
+}
