@@ -72,7 +72,8 @@ pub enum DocumentKind {
     Docx,
     /// An HTML page.
     Html,
-    /// Plain text (UTF-8, or UTF-16 with a byte order mark).
+    /// Plain text (UTF-8, or UTF-16 with a byte order mark or the NUL pattern
+    /// of ASCII in UTF-16).
     Text,
 }
 
