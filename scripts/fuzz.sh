@@ -6,8 +6,8 @@
 #   scripts/fuzz.sh replay TARGET FILE...  run TARGET on files without AFL (a crash panics)
 #
 # Targets (fuzz/src/lib.rs says what each one checks):
-#   clean redact extract tokenize records garbage   jobfit-text
-#   pairs catalog index checkpoint                  need the model crates (Burn): slower to build
+#   clean redact extract tokenize records garbage document   jobfit-text
+#   pairs catalog index checkpoint                           need the model crates (Burn): slower to build
 #
 # Install once (no nightly needed):
 #   cargo install cargo-afl      # the `cargo afl` subcommand; it builds AFL++ for the toolchain
@@ -33,7 +33,7 @@ usage() {
 
 features_for() {
     case "$1" in
-        clean | redact | extract | tokenize | records | garbage) echo "" ;;
+        clean | redact | extract | tokenize | records | garbage | document) echo "" ;;
         pairs | catalog | index | checkpoint) echo "--features model" ;;
         *)
             echo "unknown target: $1" >&2

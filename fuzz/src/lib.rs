@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use jobfit_text::{
-    Cleaner, CsvTable, DataSource, GenderStyle, JobColumns, JobReader, ReadOptions, Redactor,
-    ResumeColumns, ResumeReader, SkillGazetteer, TextTokenizer, check_text, decode_text,
-    split_sections,
+    Cleaner, CsvTable, DataSource, DocumentError, DocumentKind, DocumentLimits, GenderStyle,
+    JobColumns, JobReader, ReadOptions, Redactor, ResumeColumns, ResumeReader, SkillGazetteer,
+    TextTokenizer, check_text, decode_text, read_document, split_sections,
 };
 use unicode_normalization::is_nfkc;
 
@@ -607,6 +607,100 @@ pub fn garbage(data: &[u8]) {
     }
 }
 
+/// The limits of the `document` target: small, so that zip bombs, long
+/// documents and many-page PDFs reach them within a few milliseconds.
+pub const DOCUMENT_LIMITS: DocumentLimits = DocumentLimits {
+    max_bytes: 64 << 10,
+    max_pages: 8,
+    max_chars: 4000,
+    max_uncompressed: 64 << 10,
+    max_entries: 32,
+};
+
+/// Resume files (PDF, DOCX, HTML, plain text) read with [`DOCUMENT_LIMITS`].
+///
+/// Properties: the input either reads or is refused with an error whose
+/// message renders; input over `max_bytes` is refused as too large, and only
+/// it; a document read has non-blank text within `max_chars` that passes
+/// [`check_text`], pages within `max_pages` for a PDF and none otherwise; the
+/// kind of a document read, damaged, empty or unreadable is what the magic
+/// bytes say (PDF: `%PDF-` in the first kilobyte; DOCX: a `PK` zip header;
+/// HTML and plain text: neither), and so are the errors only PDFs or
+/// archives give; plain text and HTML decode with [`decode_text`], plain text
+/// to the text read.
+pub fn document(data: &[u8]) {
+    let limits = DOCUMENT_LIMITS;
+    let result = read_document(data, &limits);
+    let head = &data[..data.len().min(1024)];
+    let pdf = head.windows(5).any(|window| window == b"%PDF-");
+    let zip = !pdf && (data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06"));
+    let sniffed = |kind: DocumentKind| match kind {
+        DocumentKind::Pdf => pdf,
+        DocumentKind::Docx => zip,
+        DocumentKind::Html | DocumentKind::Text => !pdf && !zip,
+    };
+    let too_large = data.len() > limits.max_bytes;
+    match result {
+        Ok(document) => {
+            let kind = document.kind;
+            assert!(!too_large, "{} bytes read", data.len());
+            assert!(sniffed(kind), "{kind} read against the magic bytes");
+            let text = &document.text;
+            assert!(
+                !text.trim().is_empty(),
+                "a {kind} document read with no text"
+            );
+            let chars = text.chars().count();
+            assert!(chars <= limits.max_chars, "{chars} characters read");
+            if let Err(error) = check_text(text) {
+                panic!("the text of a {kind} document fails check_text: {error}");
+            }
+            if matches!(kind, DocumentKind::Html | DocumentKind::Text) {
+                let decoded = decode_text(data);
+                assert!(decoded.is_ok(), "{kind} that decode_text refuses");
+                if kind == DocumentKind::Text {
+                    assert_eq!(
+                        decoded.ok().as_ref(),
+                        Some(text),
+                        "plain text is not decoded"
+                    );
+                }
+            }
+            match document.pages {
+                Some(pages) => {
+                    assert_eq!(kind, DocumentKind::Pdf, "pages of a non-PDF");
+                    assert!(
+                        (1..=limits.max_pages).contains(&pages),
+                        "{pages} pages read"
+                    );
+                }
+                None => assert_ne!(kind, DocumentKind::Pdf, "a PDF without pages"),
+            }
+        }
+        Err(error) => {
+            let message = error.to_string();
+            assert!(!message.is_empty());
+            assert_eq!(
+                matches!(error, DocumentError::TooLarge { .. }),
+                too_large,
+                "{message}"
+            );
+            match error {
+                DocumentError::Malformed { kind, .. }
+                | DocumentError::Empty { kind }
+                | DocumentError::Garbage { kind, .. } => {
+                    assert!(sniffed(kind), "{message}: {kind} against the magic bytes");
+                }
+                DocumentError::TooManyPages { .. } | DocumentError::Encrypted => {
+                    assert!(pdf, "{message}");
+                }
+                DocumentError::ArchiveTooLarge { .. } => assert!(zip, "{message}"),
+                _ => {}
+            }
+        }
+    }
+}
+
 #[cfg(feature = "model")]
 mod model;
 #[cfg(feature = "model")]
@@ -621,6 +715,7 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "tokenize" => tokenize(data),
         "records" => records(data),
         "garbage" => garbage(data),
+        "document" => document(data),
         #[cfg(feature = "model")]
         "pairs" => pairs(data),
         #[cfg(feature = "model")]

@@ -6,6 +6,13 @@
 //! kilobytes into gigabytes) and the characters extracted. Encrypted PDFs are
 //! refused: their text cannot be read without the password.
 //!
+//! Plain text and HTML are decoded with [`decode_text`] (UTF-8, or UTF-16 with
+//! a byte order mark or its NUL pattern; binary data and legacy encodings such
+//! as GBK or Windows-1252 are refused), and the text extracted from every kind
+//! of document must pass [`check_text`]: a PDF whose fonts map glyphs to
+//! private-use code points gives no readable text, and is refused rather than
+//! ranked. Both refusals are [`DocumentError::Garbage`].
+//!
 //! ```
 //! use jobfit_text::{DocumentKind, DocumentLimits, read_document};
 //!
@@ -23,6 +30,7 @@ use quick_xml::events::Event;
 use serde::{Deserialize, Serialize};
 
 use crate::clean::Cleaner;
+use crate::garbage::{GarbageError, check_text, decode_text};
 
 /// Limits applied while reading a document. The defaults suit resumes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +72,8 @@ pub enum DocumentKind {
     Docx,
     /// An HTML page.
     Html,
-    /// Plain text (UTF-8, or UTF-16 with a byte order mark).
+    /// Plain text (UTF-8, or UTF-16 with a byte order mark or the NUL pattern
+    /// of ASCII in UTF-16).
     Text,
 }
 
@@ -161,6 +170,10 @@ pub enum DocumentError {
         format: String,
     },
     /// The text is not valid UTF-8 (nor UTF-16 with a byte order mark).
+    ///
+    /// No longer returned by [`read_document`]: text is decoded with
+    /// [`decode_text`], and what it refuses is [`DocumentError::Garbage`].
+    /// Kept so that code matching on it still compiles.
     #[error(
         "the text is not valid UTF-8 (invalid byte at offset {offset}); save it as UTF-8 and send it again"
     )]
@@ -168,6 +181,31 @@ pub enum DocumentError {
         /// The offset of the first invalid byte.
         offset: usize,
     },
+    /// The bytes are not readable text: plain text or HTML that is binary
+    /// data or in a legacy encoding (refused by [`decode_text`]), or text
+    /// extracted from any kind of document that is mostly control,
+    /// replacement, private-use or unassigned characters (refused by
+    /// [`check_text`]). The message says what was seen and what to do.
+    #[error("the {kind} document has no readable text: {source}{}", garbage_advice(*kind, source))]
+    Garbage {
+        /// What the document was (plain text for bytes that could not be
+        /// decoded).
+        kind: DocumentKind,
+        /// What was seen.
+        source: GarbageError,
+    },
+}
+
+/// Advice for unreadable text extracted from a PDF or DOCX, whose cause is
+/// the file's fonts rather than its encoding.
+fn garbage_advice(kind: DocumentKind, source: &GarbageError) -> &'static str {
+    match (kind, source) {
+        (DocumentKind::Pdf | DocumentKind::Docx, GarbageError::Unreadable(_)) => {
+            " (its fonts may map letters to private symbols: export the document again with \
+             standard fonts, or send the resume as plain text)"
+        }
+        _ => "",
+    }
 }
 
 /// The result type of document reading.
@@ -178,7 +216,8 @@ pub type DocumentResult<T> = std::result::Result<T, DocumentError>;
 /// # Errors
 ///
 /// A [`DocumentError`] for input over a limit, damaged or encrypted files,
-/// unsupported formats, invalid text or no text at all.
+/// unsupported formats, binary data, legacy encodings, unreadable text
+/// ([`DocumentError::Garbage`]) or no text at all.
 pub fn read_document(bytes: &[u8], limits: &DocumentLimits) -> DocumentResult<Document> {
     if bytes.len() > limits.max_bytes {
         return Err(DocumentError::TooLarge {
@@ -205,6 +244,10 @@ pub fn read_document(bytes: &[u8], limits: &DocumentLimits) -> DocumentResult<Do
             kind: document.kind,
         });
     }
+    check_text(&document.text).map_err(|source| DocumentError::Garbage {
+        kind: document.kind,
+        source,
+    })?;
     Ok(document)
 }
 
@@ -276,7 +319,11 @@ fn sniff(bytes: &[u8]) -> Sniffed {
 }
 
 fn read_text(bytes: &[u8]) -> DocumentResult<Document> {
-    let text = decode(bytes)?;
+    let text = decode_text(bytes).map_err(|source| DocumentError::Garbage {
+        kind: DocumentKind::Text,
+        source,
+    })?;
+    // `decode_text` lets a few control bytes through; NUL is never text.
     if text.contains('\0') {
         return Err(DocumentError::Unsupported {
             format: "binary data".into(),
@@ -304,43 +351,6 @@ fn read_text(bytes: &[u8]) -> DocumentResult<Document> {
         text,
         pages: None,
     })
-}
-
-/// UTF-8 (with or without a byte order mark) or UTF-16 with one.
-fn decode(bytes: &[u8]) -> DocumentResult<String> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return utf8(rest, 3);
-    }
-    let utf16 = |rest: &[u8], big: bool| {
-        let units = rest.chunks(2).map(|pair| match (pair, big) {
-            ([a, b], true) => u16::from_be_bytes([*a, *b]),
-            ([a, b], false) => u16::from_le_bytes([*a, *b]),
-            _ => 0xFFFF,
-        });
-        let mut text = String::with_capacity(rest.len() / 2);
-        for (i, unit) in char::decode_utf16(units).enumerate() {
-            match unit {
-                Ok(c) if rest.len() % 2 == 0 || i < rest.len() / 2 => text.push(c),
-                _ => return Err(DocumentError::InvalidUtf8 { offset: 2 + 2 * i }),
-            }
-        }
-        Ok(text)
-    };
-    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-        return utf16(rest, false);
-    }
-    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
-        return utf16(rest, true);
-    }
-    utf8(bytes, 0)
-}
-
-fn utf8(bytes: &[u8], base: usize) -> DocumentResult<String> {
-    std::str::from_utf8(bytes)
-        .map(str::to_owned)
-        .map_err(|error| DocumentError::InvalidUtf8 {
-            offset: base + error.valid_up_to(),
-        })
 }
 
 fn looks_like_html(text: &str) -> bool {

@@ -1,7 +1,7 @@
 //! Resume files: each format read by content, each limit enforced with a
 //! typed error.
 
-use jobfit_text::{DocumentError, DocumentKind, DocumentLimits, read_document};
+use jobfit_text::{DocumentError, DocumentKind, DocumentLimits, GarbageError, read_document};
 
 use crate::documents::{docx, docx_bomb, encrypted_pdf, pdf, pdf_with_page_count, zip};
 
@@ -138,9 +138,16 @@ fn other_formats_are_named() {
 
 #[test]
 fn bad_text_and_empty_documents() {
+    // One Windows-1252 byte in twelve is a legacy encoding, not UTF-8.
     let error = read(b"caf\xE9 au lait").unwrap_err();
     assert!(
-        matches!(error, DocumentError::InvalidUtf8 { offset: 3 }),
+        matches!(
+            error,
+            DocumentError::Garbage {
+                kind: DocumentKind::Text,
+                source: GarbageError::LegacyEncoding { invalid: 1, .. }
+            }
+        ),
         "{error:?}"
     );
     assert!(matches!(
@@ -212,4 +219,117 @@ fn files_are_read_with_the_same_rules() {
         jobfit_text::read_document_file(dir.path().join("missing"), &DocumentLimits::default())
             .unwrap_err();
     assert!(matches!(error, DocumentError::Io { .. }));
+}
+
+/// A minimal xorshift generator: random bytes without a dependency.
+fn random_bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn random_bytes_as_a_text_file_are_refused() {
+    for seed in 1..20 {
+        let mut bytes = random_bytes(seed, 2000);
+        // Not a signature that the sniffer knows (a PDF, ZIP or image).
+        bytes[..4].copy_from_slice(b"abcd");
+        let error = read(&bytes).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                DocumentError::Garbage {
+                    kind: DocumentKind::Text,
+                    source: GarbageError::Binary { format: None, .. }
+                }
+            ),
+            "seed {seed}: {error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.starts_with(
+                "the plain text document has no readable text: this looks like binary data"
+            ),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn a_gbk_text_is_refused() {
+    let resume =
+        "张伟，大数据开发工程师，五年经验，熟悉Hadoop和Spark，负责数据仓库建设与实时计算平台。";
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(resume);
+    assert!(!unmappable);
+    let error = read(&gbk).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            DocumentError::Garbage {
+                kind: DocumentKind::Text,
+                source: GarbageError::LegacyEncoding { .. }
+            }
+        ),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(message.contains("GBK"), "{message}");
+    assert!(message.contains("UTF-8"), "{message}");
+    // The same text in UTF-8 is read.
+    assert_eq!(read(resume.as_bytes()).unwrap().text, resume);
+}
+
+#[test]
+fn a_utf16le_text_with_a_byte_order_mark_is_read() {
+    let resume = "Jane Doe\nRegistered nurse, 6 years ICU — Zürich, 東京\n";
+    let mut bytes = b"\xFF\xFE".to_vec();
+    for unit in resume.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    let document = read(&bytes).unwrap();
+    assert_eq!(document.kind, DocumentKind::Text);
+    assert_eq!(document.text, resume);
+    // An HTML page in UTF-16 is HTML.
+    let mut html = b"\xFF\xFE".to_vec();
+    for unit in "<html><body><p>Nurse</p></body></html>".encode_utf16() {
+        html.extend_from_slice(&unit.to_le_bytes());
+    }
+    let document = read(&html).unwrap();
+    assert_eq!(document.kind, DocumentKind::Html);
+    assert_eq!(document.text.trim(), "Nurse");
+}
+
+#[test]
+fn unreadable_extracted_text_is_refused_whatever_the_format() {
+    // Symbol-font bullets and private-use letters, as a PDF font without a
+    // Unicode map gives them.
+    let private = "\u{F0B7}\u{F041}\u{F042}\u{F043}\u{F044}\u{F045} \u{F046}\u{F047}";
+    let error = read(&docx(&[private])).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            DocumentError::Garbage {
+                kind: DocumentKind::Docx,
+                source: GarbageError::Unreadable(_)
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("standard fonts"), "{error}");
+    // An HTML page of private-use characters.
+    let html = format!("<html><body><p>{private}</p></body></html>");
+    let error = read(html.as_bytes()).unwrap_err();
+    assert!(matches!(error, DocumentError::Garbage { .. }), "{error:?}");
+    // A few bullets among words pass.
+    let document = read(&docx(&[
+        "\u{F0B7} Welding \u{F0B7} Pipefitting \u{F0B7} Rigging",
+    ]))
+    .unwrap();
+    assert!(document.text.contains("Pipefitting"));
 }
