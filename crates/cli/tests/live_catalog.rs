@@ -182,7 +182,7 @@ fn killing_the_writer_mid_batch_loses_nothing_acknowledged() {
     let mut killed_mid_batch = 0;
     for run in 0..runs {
         // New jobs and new versions of the previous run's jobs, in batches of 40.
-        let lines: Vec<(String, String)> = (0..400)
+        let lines: Vec<(String, String)> = (0..2000)
             .map(|n| {
                 let id = format!("job-{}", (run * 200 + n) % 1000);
                 let line = job_line(&id, run);
@@ -217,6 +217,7 @@ fn killing_the_writer_mid_batch_loses_nothing_acknowledged() {
             let _ = stdin.write_all(input.as_bytes());
         });
         let stdout = child.stdout.take().unwrap();
+        let (first_ack, acked) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
             let mut through = 0u64;
             for line in BufReader::new(stdout).lines() {
@@ -225,10 +226,14 @@ fn killing_the_writer_mid_batch_loses_nothing_acknowledged() {
                     break;
                 };
                 through = value["through_line"].as_u64().unwrap_or(through);
+                let _ = first_ack.send(());
             }
             through
         });
-        std::thread::sleep(Duration::from_millis(20 + rng.next(400)));
+        // Kill it while it writes: after its first acknowledged batch (the model is
+        // loaded by then, however slow the machine), somewhere in the next batches.
+        let _ = acked.recv_timeout(Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(rng.next(60)));
         let finished = matches!(child.try_wait(), Ok(Some(_)));
         let _ = child.kill();
         let _ = child.wait();

@@ -730,16 +730,12 @@ fn update_term_stats(
     docs: i64,
     terms: i64,
 ) -> std::result::Result<(), postgres::Error> {
-    let counts = |terms: &[String]| {
-        let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
-        for term in terms {
-            *counts.entry(term.as_str()).or_default() += 1;
-        }
-        counts
-    };
-    let mut delta = counts(new);
-    for (term, count) in counts(gone) {
-        *delta.entry(term).or_default() -= count;
+    let mut delta: BTreeMap<&str, i64> = BTreeMap::new();
+    for term in new {
+        *delta.entry(term.as_str()).or_default() += 1;
+    }
+    for term in gone {
+        *delta.entry(term.as_str()).or_default() -= 1;
     }
     delta.retain(|_, count| *count != 0);
     // Sorted terms: concurrent batches lock the rows in the same order.
@@ -1273,8 +1269,9 @@ impl JobStore for PgStore {
             let limit = k as i64;
             let sql = format!(
                 "WITH q(term, idf) AS (SELECT * FROM unnest($1::text[], $2::float8[])) \
-                 SELECT j.key, j.job, sum(q.idf * u.tf * ($3 + 1) / \
-                        (u.tf + $3 * (1 - $4 + $4 * j.bm25_len / $5))) AS score \
+                 SELECT j.key, j.job, sum(q.idf * u.tf * ($3::float8 + 1) / \
+                        (u.tf + $3::float8 * (1 - $4::float8 + $4::float8 * j.bm25_len / $5::float8))) \
+                        AS score \
                  FROM {jobs_table} j \
                  CROSS JOIN LATERAL unnest(j.bm25_terms, j.bm25_tfs) AS u(term, tf) \
                  JOIN q ON q.term = u.term \

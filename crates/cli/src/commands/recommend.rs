@@ -214,7 +214,14 @@ pub(crate) fn read_resume(path: &Path) -> Result<String> {
     };
     document
         .map(|document| document.text)
-        .map_err(|error| CliError::Usage(format!("{}: {error}", path.display())))
+        .map_err(|error| match error {
+            // Binary data or a legacy encoding: the same error as for any input file.
+            jobfit::text::DocumentError::Garbage { source, .. } => CliError::Garbage {
+                path: path.to_path_buf(),
+                source,
+            },
+            error => CliError::Usage(format!("{}: {error}", path.display())),
+        })
 }
 
 fn filter(args: &RecommendArgs) -> Result<JobFilter> {
