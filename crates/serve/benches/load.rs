@@ -7,9 +7,15 @@
 //! 2. the service on 127.0.0.1: `POST /v1/recommend` (JSON resume text,
 //!    `explain: false`, otherwise the defaults) at concurrency 1, 8 and 32,
 //!    requests/s and p50 / p99 latency, and the ratio to (1);
-//! 3. optionally (`--soak SECS`) a soak of mixed requests (text and PDF
-//!    resumes, screenings, job reads, metrics) at concurrency 8, printing the
-//!    resident memory after the first minute and at the end.
+//! 3. the same levels again with a concurrent stream of job upserts
+//!    (`PUT /v1/jobs/{id}`, one O*NET job with a changed text each, so each
+//!    is embedded and written to the change log; `--upsert-rate` a second);
+//! 4. optionally (`--soak SECS`) a soak of mixed requests (text and file
+//!    resumes, screenings, job upserts and reads) at concurrency 8, printing
+//!    the resident memory after the first minute and at the end.
+//!
+//! The service serves a live copy of the index (as `jobfit serve --index`):
+//! upserts are durable before they are answered.
 //!
 //! Resumes: the shared LiveCareer texts (`../shared/data/resumes-livecareer/
 //! train.csv`); catalog: the bundled O*NET occupations (embedded once and
@@ -17,7 +23,7 @@
 //!
 //! ```text
 //! cargo bench -p jobfit-serve --bench load -- [--requests 192] [--resumes 256]
-//!     [--levels 1,8,32] [--no-batching] [--explain] [--soak 600]
+//!     [--levels 1,8,32] [--upsert-rate 5] [--no-batching] [--explain] [--soak 600]
 //! ```
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -41,6 +47,7 @@ struct Args {
     levels: Vec<usize>,
     batching: bool,
     explain: bool,
+    upsert_rate: f64,
     soak: u64,
 }
 
@@ -51,6 +58,7 @@ fn args() -> Args {
         levels: vec![1, 8, 32],
         batching: true,
         explain: false,
+        upsert_rate: 5.0,
         soak: 0,
     };
     let mut it = std::env::args().skip(1);
@@ -68,6 +76,7 @@ fn args() -> Args {
             "--no-batching" => out.batching = false,
             "--explain" => out.explain = true,
             "--soak" => out.soak = value().parse().expect("--soak SECS"),
+            "--upsert-rate" => out.upsert_rate = value().parse().expect("--upsert-rate N"),
             // cargo bench passes --bench.
             _ => {}
         }
@@ -84,7 +93,9 @@ fn main() {
     let model = std::env::var_os("JOBFIT_MODEL_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("models/all-MiniLM-L6-v2"));
-    let data = repo().join("../shared/data/resumes-livecareer/train.csv");
+    let data = std::env::var_os("JOBFIT_RESUMES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/data/resumes-livecareer/train.csv"));
     let resumes: Vec<String> =
         read_resumes_csv(&data, &ResumeColumns::default(), ReadOptions::default())
             .expect("the LiveCareer resumes")
@@ -92,9 +103,10 @@ fn main() {
             .map(|resume| resume.expect("a resume").text)
             .collect();
     println!(
-        "machine: {} cores, {}; load at start: {}",
+        "machine: {} cores, {} ({}); load at start: {}; backend: flex (the default CPU engine)",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         cpu_model(),
+        cpu_features(),
         load_average()
     );
     println!(
@@ -125,6 +137,12 @@ fn main() {
         index.len(),
         if built { "built" } else { "cached" }
     );
+    drop(index);
+    let index = Arc::new(JobIndex::load(&cache).expect("the cached index"));
+    // The service changes a copy, so that the cache stays the catalog.
+    let live = tempfile::tempdir().expect("a temporary directory");
+    let live_dir = live.path().join("index");
+    copy_dir(&cache, &live_dir);
 
     // 1. The bare library.
     let cleaner = Cleaner::default();
@@ -137,7 +155,7 @@ fn main() {
     }
     let encoder_rate = refs.len() as f64 / started.elapsed().as_secs_f64();
     let plain = Arc::new(plain);
-    let library = Matcher::new(index.clone(), Arc::clone(&plain)).expect("matcher");
+    let library = Matcher::from_index(Arc::clone(&index), Arc::clone(&plain)).expect("matcher");
     let options = RecommendOptions::default().with_explain(args.explain);
     let started = Instant::now();
     for batch in refs.chunks(32) {
@@ -158,7 +176,8 @@ fn main() {
             .with_micro_batching(BatchOptions::default())
             .expect("batching");
     }
-    let matcher = Matcher::new(index, embedder).expect("matcher");
+    let live_index = JobIndex::open(&live_dir).expect("the live index");
+    let matcher = Matcher::from_index(Arc::new(live_index), embedder).expect("matcher");
     let mut config = ServeConfig::default();
     config.limits.rate_per_minute = 0;
     let service = Service::new(&config, matcher).expect("service");
@@ -172,30 +191,146 @@ fn main() {
         })
         .collect();
     let bodies = Arc::new(bodies);
+    let jobs = Arc::new(catalog.jobs().to_vec());
     // Warm-up.
     run_level(addr, &bodies, 4, 8);
-    println!(
-        "\n| concurrency | requests | errors | req/s | p50 ms | p99 ms | vs encoder | vs rank_many | load |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|");
-    for &level in &args.levels {
-        let result = run_level(addr, &bodies, level, args.requests);
+    for upserting in [false, true] {
         println!(
-            "| {level} | {} | {} | {:.1} | {:.0} | {:.0} | {:.0}% | {:.0}% | {} |",
-            result.requests,
-            result.errors,
-            result.rate,
-            result.p50,
-            result.p99,
-            100.0 * result.rate / encoder_rate,
-            100.0 * result.rate / rank_rate,
-            load_average()
+            "\n{}",
+            if upserting {
+                format!(
+                    "POST /v1/recommend with a stream of {} job upserts a second (PUT /v1/jobs/{{id}}):",
+                    args.upsert_rate
+                )
+            } else {
+                "POST /v1/recommend alone:".to_string()
+            }
         );
+        println!(
+            "| concurrency | requests | errors | req/s | p50 ms | p99 ms | vs encoder | vs rank_many | upserts (errors) | upsert p50 / p99 ms | load |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|---|---|");
+        for &level in &args.levels {
+            let upserter = upserting.then(|| Upserter::start(addr, &jobs, args.upsert_rate));
+            let result = run_level(addr, &bodies, level, args.requests);
+            let upserts = upserter.map(Upserter::stop);
+            let (count, errors, p50, p99) = match &upserts {
+                Some(latencies) if !latencies.0.is_empty() => (
+                    latencies.0.len(),
+                    latencies.1,
+                    quantile(&latencies.0, 0.5),
+                    quantile(&latencies.0, 0.99),
+                ),
+                Some(latencies) => (0, latencies.1, 0.0, 0.0),
+                None => (0, 0, 0.0, 0.0),
+            };
+            println!(
+                "| {level} | {} | {} | {:.1} | {:.0} | {:.0} | {:.0}% | {:.0}% | {} | {} |",
+                result.requests,
+                result.errors,
+                result.rate,
+                result.p50,
+                result.p99,
+                100.0 * result.rate / encoder_rate,
+                100.0 * result.rate / rank_rate,
+                if upserting {
+                    format!("{count} ({errors}) | {p50:.0} / {p99:.0}")
+                } else {
+                    "- | -".to_string()
+                },
+                load_average()
+            );
+        }
     }
     if args.soak > 0 {
-        soak(addr, &resumes, args.soak);
+        soak(addr, &resumes, &jobs, args.soak);
     }
     stop();
+}
+
+/// Copies an index directory (flat: files only).
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("the copy's directory");
+    for entry in std::fs::read_dir(from).expect("the cached index") {
+        let entry = entry.expect("an entry");
+        if entry.file_type().expect("a file type").is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("a copy");
+        }
+    }
+}
+
+/// The body of an upsert of `job` with a text no earlier upsert had, so
+/// that it is embedded again.
+fn upsert_body(job: &jobfit_text::Job, n: usize) -> Vec<u8> {
+    let mut job = job.clone();
+    job.description = format!("{} Opening number {n}.", job.description);
+    serde_json::to_vec(&serde_json::json!({
+        "title": job.title,
+        "description": job.description,
+        "skills": job.skills,
+        "aliases": job.aliases,
+    }))
+    .expect("a job body")
+}
+
+/// Numbers the upserts of the whole run, so that no upsert repeats an
+/// earlier text (a repeated text is `unchanged`: nothing to embed).
+static UPSERTS: AtomicUsize = AtomicUsize::new(0);
+
+/// A client upserting jobs at a fixed rate until stopped.
+struct Upserter {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<(Vec<f64>, usize)>,
+}
+
+impl Upserter {
+    fn start(addr: SocketAddr, jobs: &Arc<Vec<jobfit_text::Job>>, rate: f64) -> Self {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let jobs = Arc::clone(jobs);
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut client = Client::connect(addr);
+            let period = Duration::from_secs_f64(1.0 / rate.max(0.001));
+            let mut next = Instant::now();
+            let mut latencies = Vec::new();
+            let mut errors = 0;
+            while !flag.load(Ordering::Relaxed) {
+                let now = Instant::now();
+                if now < next {
+                    std::thread::sleep((next - now).min(Duration::from_millis(20)));
+                    continue;
+                }
+                next += period;
+                let n = UPSERTS.fetch_add(1, Ordering::Relaxed);
+                let job = &jobs[(n * 7919) % jobs.len()];
+                let sent = Instant::now();
+                let status = client.send(
+                    "PUT",
+                    &format!("/v1/jobs/{}", job.id),
+                    "application/json",
+                    &upsert_body(job, n),
+                );
+                latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+                if status != 200 && status != 201 {
+                    errors += 1;
+                }
+            }
+            (latencies, errors)
+        });
+        Self { stop, thread }
+    }
+
+    /// Stops; the latencies (ms, sorted) and the error count.
+    fn stop(self) -> (Vec<f64>, usize) {
+        self.stop.store(true, Ordering::Relaxed);
+        let (mut latencies, errors) = self.thread.join().expect("the upserter");
+        latencies.sort_by(f64::total_cmp);
+        (latencies, errors)
+    }
+}
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
 }
 
 struct LevelResult {
@@ -249,19 +384,18 @@ fn run_level(
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_by(f64::total_cmp);
-    let quantile = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
     LevelResult {
         requests: latencies.len(),
         errors,
         rate: latencies.len() as f64 / elapsed,
-        p50: quantile(0.5),
-        p99: quantile(0.99),
+        p50: quantile(&latencies, 0.5),
+        p99: quantile(&latencies, 0.99),
     }
 }
 
 /// Mixed requests at concurrency 8 for `seconds`; RSS after the first
 /// minute and at the end.
-fn soak(addr: SocketAddr, resumes: &[String], seconds: u64) {
+fn soak(addr: SocketAddr, resumes: &[String], jobs: &Arc<Vec<jobfit_text::Job>>, seconds: u64) {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let first_minute = Instant::now() + Duration::from_secs(60.min(seconds));
     let resumes = Arc::new(resumes.to_vec());
@@ -270,16 +404,21 @@ fn soak(addr: SocketAddr, resumes: &[String], seconds: u64) {
         AtomicUsize::new(0),
         AtomicUsize::new(0),
     ]);
+    let kinds: Arc<[AtomicUsize; 6]> = Arc::new(Default::default());
     let handles: Vec<_> = (0..8)
         .map(|worker| {
             let resumes = Arc::clone(&resumes);
             let counts = Arc::clone(&counts);
+            let kinds = Arc::clone(&kinds);
+            let jobs = Arc::clone(jobs);
             std::thread::spawn(move || {
                 let mut client = Client::connect(addr);
                 let mut i = worker;
                 while Instant::now() < deadline {
                     let text = &resumes[i % resumes.len()];
-                    let status = match i % 5 {
+                    let job = &jobs[(i * 7919) % jobs.len()];
+                    kinds[i % 6].fetch_add(1, Ordering::Relaxed);
+                    let status = match i % 6 {
                         0 | 1 => client.post(
                             "/v1/recommend",
                             "application/json",
@@ -302,9 +441,15 @@ fn soak(addr: SocketAddr, resumes: &[String], seconds: u64) {
                             .to_string()
                             .as_bytes(),
                         ),
-                        _ => client.get("/v1/jobs/15-1252.00"),
+                        4 => client.send(
+                            "PUT",
+                            &format!("/v1/jobs/{}", job.id),
+                            "application/json",
+                            &upsert_body(job, UPSERTS.fetch_add(1, Ordering::Relaxed)),
+                        ),
+                        _ => client.get(&format!("/v1/jobs/{}", job.id)),
                     };
-                    let slot = if status == 200 { 0 } else { 1 };
+                    let slot = if status == 200 || status == 201 { 0 } else { 1 };
                     counts[slot].fetch_add(1, Ordering::Relaxed);
                     i += 8;
                 }
@@ -324,6 +469,15 @@ fn soak(addr: SocketAddr, resumes: &[String], seconds: u64) {
     let rss_end = rss_kib();
     let ok = counts[0].load(Ordering::Relaxed);
     let failed = counts[1].load(Ordering::Relaxed);
+    let kinds: Vec<usize> = kinds.iter().map(|k| k.load(Ordering::Relaxed)).collect();
+    println!(
+        "soak: requests: {} recommend (JSON), {} recommend (file), {} screen, {} job upserts, {} job reads",
+        kinds[0] + kinds[1],
+        kinds[2],
+        kinds[3],
+        kinds[4],
+        kinds[5]
+    );
     println!(
         "soak: {seconds} s, {ok} ok, {failed} errors; RSS at the end {} MiB ({:+.1}% of the first minute's); load {}",
         rss_end / 1024,
@@ -471,6 +625,23 @@ fn load_average() -> String {
                 .join(" ")
         })
         .unwrap_or_else(|_| "?".into())
+}
+
+fn cpu_features() -> String {
+    let flags = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|line| line.starts_with("flags"))
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    let has = |flag: &str| flags.split_whitespace().any(|f| f == flag);
+    ["avx2", "fma", "avx512f"]
+        .iter()
+        .map(|flag| format!("{flag} {}", if has(flag) { "yes" } else { "no" }))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn cpu_model() -> String {

@@ -98,7 +98,13 @@ impl Service {
         Router::new()
             .route("/v1/recommend", post(routes::recommend))
             .route("/v1/screen", post(routes::screen))
-            .route("/v1/jobs/{id}", get(routes::get_job))
+            .route(
+                "/v1/jobs/{id}",
+                get(routes::get_job)
+                    .put(routes::put_job)
+                    .delete(routes::delete_job),
+            )
+            .route("/v1/jobs:batch", post(routes::batch_jobs))
             .route("/healthz", get(routes::healthz))
             .route("/readyz", get(routes::readyz))
             .route("/metrics", get(routes::metrics))
@@ -154,6 +160,15 @@ impl Service {
                 Ok(())
             }
         };
+        // Fold the changes of this run into the store's snapshot; they are
+        // durable without it (in the change log), so a failure only warns.
+        let matcher = Arc::clone(&self.state.matcher);
+        let flushed = tokio::task::spawn_blocking(move || matcher.store().flush()).await;
+        match flushed {
+            Ok(Ok(())) => tracing::info!("store flushed"),
+            Ok(Err(error)) => tracing::warn!(error = %error, "cannot flush the store"),
+            Err(error) => tracing::warn!(error = %error, "cannot flush the store"),
+        }
         result.map_err(|source| ServeError::Io {
             path: "listener".into(),
             source,

@@ -24,6 +24,15 @@ pub struct ServeConfig {
     /// An index directory (`jobfit index`); default: the bundled O*NET
     /// catalog, embedded on first use and cached.
     pub index: Option<PathBuf>,
+    /// A PostgreSQL store instead of an index directory:
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` (a password is safer
+    /// here, in a file only the service reads, than on the command line).
+    /// Default: none.
+    pub store: Option<String>,
+    /// A read replica of `store` for searches and gets. Default: none.
+    pub store_read: Option<String>,
+    /// The PostgreSQL schema of jobfit's tables. Default `jobfit`.
+    pub store_schema: String,
     /// The API keys file (TOML, see the README). Default: none, loopback only.
     pub keys: Option<PathBuf>,
     /// The request limits.
@@ -42,6 +51,9 @@ impl Default for ServeConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             model: PathBuf::from("models/all-MiniLM-L6-v2"),
             index: None,
+            store: None,
+            store_read: None,
+            store_schema: "jobfit".into(),
             keys: None,
             limits: Limits::default(),
             batching: Batching::default(),
@@ -266,6 +278,18 @@ impl ServeConfig {
         }
         positive("batching.max_batch", self.batching.max_batch as u64)?;
         positive("batching.max_queue", self.batching.max_queue as u64)?;
+        if self.index.is_some() && self.store.is_some() {
+            return Err(ServeError::Setting {
+                name: "index",
+                reason: "give an index directory or a store URL, not both".into(),
+            });
+        }
+        if self.store_read.is_some() && self.store.is_none() {
+            return Err(ServeError::Setting {
+                name: "store_read",
+                reason: "a read replica needs the primary store too: set store".into(),
+            });
+        }
         if self.keys.is_none() && !self.bind.ip().is_loopback() {
             return Err(ServeError::UnprotectedBind { bind: self.bind });
         }

@@ -187,6 +187,7 @@ impl From<DocumentError> for ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_document")
             }
             DocumentError::InvalidUtf8 { .. } => (StatusCode::BAD_REQUEST, "invalid_utf8"),
+            DocumentError::Garbage { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "garbage_text"),
             _ => (StatusCode::UNPROCESSABLE_ENTITY, "unreadable_document"),
         };
         Self::new(status, code, message)
@@ -201,6 +202,9 @@ impl From<MatchError> for ApiError {
             MatchError::UnknownFilterField { .. } => {
                 Self::unprocessable("unknown_filter_field", message)
             }
+            MatchError::EmptyText { what } if what.contains("job") => {
+                Self::unprocessable("empty_job", message)
+            }
             MatchError::EmptyText { .. } => Self::unprocessable("empty_resume", message),
             MatchError::NoResumes => Self::unprocessable("no_resumes", message),
             MatchError::UnknownGroupKey { .. } => Self::unprocessable("unknown_group_key", message),
@@ -209,6 +213,26 @@ impl From<MatchError> for ApiError {
             }
             MatchError::DuplicateId { .. } => Self::unprocessable("duplicate_id", message),
             MatchError::Data(_) => Self::unprocessable("invalid_record", message),
+            MatchError::Garbage { .. } => Self::unprocessable("garbage_text", message),
+            MatchError::InvalidJob { .. } => Self::unprocessable("invalid_job", message),
+            MatchError::Unsupported { .. } => Self::unprocessable("unsupported", message),
+            MatchError::Store { .. } => {
+                tracing::warn!(error = %message, "store unavailable");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store_unavailable",
+                    message,
+                )
+                .with_retry_after(5)
+            }
+            MatchError::IndexLocked { .. } => {
+                tracing::error!(error = %message, "index locked by another process");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "index_locked", message)
+            }
+            MatchError::IndexChanged { .. } => {
+                tracing::error!(error = %message, "index rewritten by another writer");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "index_changed", message)
+            }
             MatchError::Model(ModelError::Overloaded { .. }) => Self::overloaded(message),
             MatchError::Model(ModelError::Tokenize(_)) => {
                 Self::unprocessable("untokenizable_text", message)

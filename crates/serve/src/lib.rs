@@ -7,6 +7,14 @@
 //!   `top_k`, resumes per screening, a per-key rate limit, requests in
 //!   flight, a timeout), an access log with request ids, Prometheus
 //!   [`Metrics`], and a graceful shutdown.
+//! - The catalog is live: `PUT`, `GET` and `DELETE /v1/jobs/{id}` and
+//!   `POST /v1/jobs:batch` (JSON lines) change the matcher's
+//!   [`JobStore`](jobfit_match::JobStore), embedding on a blocking thread;
+//!   a change is durable (the index's change log, or a PostgreSQL commit)
+//!   before it is answered. `/readyz` asks the store
+//!   ([`JobStore::check_ready`](jobfit_match::JobStore::check_ready)), a
+//!   store that does not answer makes requests 503 `store_unavailable`,
+//!   and the graceful shutdown flushes the store after the last request.
 //! - [`ServeConfig`]: every setting, from a TOML file and flags.
 //! - Resume files (PDF, DOCX, HTML, text) are read by
 //!   [`jobfit_text::document`]; concurrent requests share the encoder through
@@ -39,6 +47,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/recommend"),
     ("POST", "/v1/screen"),
     ("GET", "/v1/jobs/{id}"),
+    ("PUT", "/v1/jobs/{id}"),
+    ("DELETE", "/v1/jobs/{id}"),
+    ("POST", "/v1/jobs:batch"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),

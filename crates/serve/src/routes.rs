@@ -9,9 +9,11 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jobfit_match::{Fusion, JobFilter, LocationFilter, LongText, RecommendOptions, ScreenOptions};
+use jobfit_match::{
+    Fusion, JobFilter, LocationFilter, LongText, RecommendOptions, ScreenOptions, UpsertReport,
+};
 use jobfit_text::{Job, Resume, read_document};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::app::AppState;
@@ -426,7 +428,7 @@ pub(crate) async fn screen(State(state): Shared, request: Request) -> Result<Res
         (Some(job), None) => job,
         (None, Some(id)) => {
             check_job_id(&id)?;
-            lookup(&state, &id)?
+            lookup(&state, &id).await?
         }
         _ => {
             return Err(ApiError::unprocessable(
@@ -435,8 +437,10 @@ pub(crate) async fn screen(State(state): Shared, request: Request) -> Result<Res
             ));
         }
     };
-    let mut options = ScreenOptions::default();
-    options.top_k = top_k(&state, body.top_k.as_ref(), body.resumes.len().max(1))?;
+    let mut options = ScreenOptions {
+        top_k: top_k(&state, body.top_k.as_ref(), body.resumes.len().max(1))?,
+        ..ScreenOptions::default()
+    };
     if let Some(strategy) = long_text(body.long_text.as_ref())? {
         options.long_text = strategy;
     }
@@ -471,7 +475,8 @@ fn check_count(state: &AppState, count: usize) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A job id: 1 to 256 bytes, no `/`, no control characters.
+/// A job id: 1 to 256 bytes, no `/`, no control characters, no white
+/// space at either end (job ids are stored trimmed).
 pub(crate) fn check_job_id(id: &str) -> Result<(), ApiError> {
     if id.is_empty() || id.len() > MAX_JOB_ID_BYTES {
         return Err(ApiError::bad_request(
@@ -488,23 +493,41 @@ pub(crate) fn check_job_id(id: &str) -> Result<(), ApiError> {
             "a job id may not contain '/' or control characters",
         ));
     }
+    if id.trim() != id {
+        return Err(ApiError::bad_request(
+            "invalid_job_id",
+            "a job id may not start or end with white space",
+        ));
+    }
     Ok(())
 }
 
-fn lookup(state: &AppState, id: &str) -> Result<Job, ApiError> {
-    state
-        .matcher
-        .index()
-        .catalog()
-        .by_id(id)
-        .cloned()
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "job_not_found",
-                format!("no job has the id {id:?}"),
-            )
-        })
+/// The id of a `/v1/jobs/{id}` path, checked.
+fn path_id(
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<String, ApiError> {
+    let Path(id) =
+        id.map_err(|error| ApiError::bad_request("invalid_job_id", error.body_text()))?;
+    check_job_id(&id)?;
+    Ok(id)
+}
+
+fn job_not_found(id: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "job_not_found",
+        format!("no job has the id {id:?}"),
+    )
+}
+
+/// The job with an id, from the store (on a blocking thread: a database
+/// store does network I/O).
+async fn lookup(state: &AppState, id: &str) -> Result<Job, ApiError> {
+    let matcher = Arc::clone(&state.matcher);
+    let key = id.to_string();
+    blocking(move || Ok(matcher.store().get(&key)?))
+        .await?
+        .ok_or_else(|| job_not_found(id))
 }
 
 /// `GET /v1/jobs/{id}`.
@@ -512,10 +535,262 @@ pub(crate) async fn get_job(
     State(state): Shared,
     id: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> Result<Response, ApiError> {
-    let Path(id) =
-        id.map_err(|error| ApiError::bad_request("invalid_job_id", error.body_text()))?;
-    check_job_id(&id)?;
-    Ok(Json(lookup(&state, &id)?).into_response())
+    let id = path_id(id)?;
+    Ok(Json(lookup(&state, &id).await?).into_response())
+}
+
+/// A job from a JSON object: its `id` is `path_id` when it has none, and
+/// must equal it when it has one.
+fn job_from_json(text: &str, path_id: Option<&str>) -> Result<Job, ApiError> {
+    let mut value: Value = serde_json::from_str(text).map_err(|error| {
+        ApiError::bad_request("malformed_json", format!("not valid JSON: {error}"))
+    })?;
+    let Some(object) = value.as_object_mut() else {
+        return Err(ApiError::unprocessable(
+            "invalid_job",
+            "a job is a JSON object with at least \"id\" and \"title\"",
+        ));
+    };
+    if let Some(path_id) = path_id {
+        match object.get("id") {
+            None | Some(Value::Null) => {
+                object.insert("id".into(), Value::String(path_id.to_string()));
+            }
+            Some(given) => {
+                let given = match given {
+                    Value::String(text) => text.trim().to_string(),
+                    other => other.to_string(),
+                };
+                if given != path_id {
+                    return Err(ApiError::unprocessable(
+                        "id_mismatch",
+                        format!(
+                            "the body's id {given:?} is not the path's {path_id:?}; leave \
+                             \"id\" out of the body or make them equal"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let job: Job = serde_json::from_value(value)
+        .map_err(|error| ApiError::unprocessable("invalid_job", format!("invalid job: {error}")))?;
+    check_job_id(&job.id)?;
+    Ok(job)
+}
+
+/// Refuses a job the store would refuse (so that one bad line of a batch
+/// does not fail the others): garbage text, nothing to embed.
+fn check_job(state: &AppState, job: &Job) -> Result<(), ApiError> {
+    if let Err(source) = jobfit_text::check_text(&job.text()) {
+        return Err(ApiError::unprocessable(
+            "garbage_text",
+            format!("the text of job {:?} cannot be indexed: {source}", job.id),
+        ));
+    }
+    if state.matcher.store().fields().text(job).trim().is_empty() {
+        return Err(ApiError::unprocessable(
+            "empty_job",
+            format!(
+                "job {:?} has no text in the fields this catalog embeds ({}); give it some",
+                job.id,
+                state.matcher.store().fields()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Upserts jobs on a blocking thread (embedding is CPU work; the change is
+/// durable when it returns).
+async fn upsert(state: &AppState, jobs: Vec<Job>) -> Result<UpsertReport, ApiError> {
+    let matcher = Arc::clone(&state.matcher);
+    blocking(move || Ok(matcher.store().upsert(jobs, matcher.embedder())?)).await
+}
+
+/// A request body for the job routes: JSON (or JSON lines for a batch).
+async fn job_body(state: &AppState, request: Request, lines: bool) -> Result<String, ApiError> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let accepted: &[&str] = if lines {
+        &[
+            "application/x-ndjson",
+            "application/jsonl",
+            "application/json-lines",
+            "application/json",
+        ]
+    } else {
+        &["application/json"]
+    };
+    if !accepted.iter().any(|kind| content_type.starts_with(kind)) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "send {}, not {:?}",
+                accepted.join(" or "),
+                if content_type.is_empty() {
+                    "no content type"
+                } else {
+                    content_type.as_str()
+                }
+            ),
+        ));
+    }
+    let limit = state.limits.max_body_bytes;
+    let bytes = axum::body::to_bytes(request.into_body(), limit)
+        .await
+        .map_err(|_| ApiError::body_too_large(limit))?;
+    String::from_utf8(bytes.to_vec()).map_err(|error| {
+        ApiError::bad_request(
+            "invalid_utf8",
+            format!(
+                "the body is not valid UTF-8 (invalid byte at offset {}); send UTF-8 JSON",
+                error.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
+/// `PUT /v1/jobs/{id}`: adds or replaces one job; 201 when it is new.
+pub(crate) async fn put_job(
+    State(state): Shared,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let id = path_id(id)?;
+    let text = job_body(&state, request, false).await?;
+    let job = job_from_json(&text, Some(&id))?;
+    check_job(&state, &job)?;
+    let report = upsert(&state, vec![job]).await?;
+    let (status, result) = if report.added > 0 {
+        (StatusCode::CREATED, "added")
+    } else if report.updated > 0 {
+        (StatusCode::OK, "updated")
+    } else {
+        (StatusCode::OK, "unchanged")
+    };
+    Ok((
+        status,
+        Json(serde_json::json!({ "id": id, "result": result })),
+    )
+        .into_response())
+}
+
+/// `DELETE /v1/jobs/{id}`: 204, or 404 when no job has the id.
+pub(crate) async fn delete_job(
+    State(state): Shared,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<Response, ApiError> {
+    let id = path_id(id)?;
+    let matcher = Arc::clone(&state.matcher);
+    let ids = vec![id.clone()];
+    let report = blocking(move || Ok(matcher.store().delete(&ids)?)).await?;
+    if report.deleted == 0 {
+        return Err(job_not_found(&id));
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A line of a batch that was not applied.
+#[derive(Debug, Serialize)]
+struct LineError {
+    /// The line number, from 1.
+    line: usize,
+    /// The job id, when the line had a readable one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    code: &'static str,
+    message: String,
+}
+
+/// `POST /v1/jobs:batch`: JSON lines, one job a line, upserted together;
+/// bad lines are reported and skipped, the good ones applied in one durable
+/// change.
+pub(crate) async fn batch_jobs(
+    State(state): Shared,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let text = job_body(&state, request, true).await?;
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty())
+        .collect();
+    let limit = state.limits.max_jobs_per_batch;
+    if lines.len() > limit {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_jobs",
+            format!(
+                "a batch takes at most {limit} jobs, got {}; split it",
+                lines.len()
+            ),
+        ));
+    }
+    if lines.is_empty() {
+        return Err(ApiError::unprocessable(
+            "no_jobs",
+            "the body holds no job: send JSON lines, one job object a line",
+        ));
+    }
+    let mut jobs = Vec::with_capacity(lines.len());
+    let mut errors = Vec::new();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (line, text) in lines {
+        let job = job_from_json(text, None).and_then(|job| {
+            check_job(&state, &job)?;
+            Ok(job)
+        });
+        match job {
+            Ok(job) => {
+                if let Some(first) = seen.get(&job.id) {
+                    errors.push(LineError {
+                        line,
+                        code: "duplicate_id",
+                        message: format!(
+                            "job id {:?} is on line {first} too; the first is kept",
+                            job.id
+                        ),
+                        id: Some(job.id),
+                    });
+                } else {
+                    seen.insert(job.id.clone(), line);
+                    jobs.push(job);
+                }
+            }
+            Err(error) => errors.push(LineError {
+                line,
+                id: serde_json::from_str::<Value>(text).ok().and_then(|value| {
+                    match value.get("id") {
+                        Some(Value::String(id)) => Some(id.clone()),
+                        Some(Value::Number(id)) => Some(id.to_string()),
+                        _ => None,
+                    }
+                }),
+                code: error.code,
+                message: error.message,
+            }),
+        }
+    }
+    let report = if jobs.is_empty() {
+        UpsertReport::default()
+    } else {
+        upsert(&state, jobs).await?
+    };
+    Ok(Json(serde_json::json!({
+        "added": report.added,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "failed": errors.len(),
+        "errors": errors,
+    }))
+    .into_response())
 }
 
 /// `GET /healthz`: the process answers.
@@ -523,7 +798,11 @@ pub(crate) async fn healthz() -> Response {
     Json(serde_json::json!({ "status": "ok" })).into_response()
 }
 
-/// `GET /readyz`: model and catalog loaded, not shutting down.
+/// How long `/readyz` waits for the store before answering 503.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `GET /readyz`: the model is loaded (it is before the service starts),
+/// the store answers, and shutdown has not begun.
 pub(crate) async fn readyz(State(state): Shared) -> Response {
     if state.shutting_down() {
         return ApiError::new(
@@ -533,12 +812,33 @@ pub(crate) async fn readyz(State(state): Shared) -> Response {
         )
         .into_response();
     }
-    Json(serde_json::json!({
-        "status": "ready",
-        "model": state.matcher.embedder().identity().name,
-        "jobs": state.matcher.index().len(),
-    }))
-    .into_response()
+    let matcher = Arc::clone(&state.matcher);
+    let check = blocking(move || {
+        let store = matcher.store();
+        store.check_ready()?;
+        Ok(store.len()?)
+    });
+    match tokio::time::timeout(READY_TIMEOUT, check).await {
+        Ok(Ok(jobs)) => Json(serde_json::json!({
+            "status": "ready",
+            "model": state.matcher.embedder().identity().name,
+            "store": state.matcher.store().describe(),
+            "jobs": jobs,
+        }))
+        .into_response(),
+        Ok(Err(error)) => error.into_response(),
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_unavailable",
+            format!(
+                "{} did not answer within {} s",
+                state.matcher.store().describe(),
+                READY_TIMEOUT.as_secs()
+            ),
+        )
+        .with_retry_after(5)
+        .into_response(),
+    }
 }
 
 /// `GET /metrics`: Prometheus text.
@@ -548,9 +848,17 @@ pub(crate) async fn metrics(State(state): Shared) -> Response {
         .embedder()
         .micro_batcher()
         .map(|batcher| batcher.stats());
-    let text = state
-        .metrics
-        .render(batch.as_ref(), Some(state.matcher.index().len()));
+    // The job count is left out while the store does not answer.
+    let matcher = Arc::clone(&state.matcher);
+    let jobs = tokio::time::timeout(
+        READY_TIMEOUT,
+        blocking(move || Ok(matcher.store().len().ok())),
+    )
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .flatten();
+    let text = state.metrics.render(batch.as_ref(), jobs);
     (
         [(
             header::CONTENT_TYPE,

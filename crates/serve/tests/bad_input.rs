@@ -77,8 +77,10 @@ fn invalid_utf8() {
         b"{\"resume\": \"caf\xe9\"}",
     );
     expect(&server, reply, 400, "invalid_utf8");
+    // A text file in a legacy encoding is refused as unreadable text, with
+    // advice on converting it.
     let reply = file(&server, b"caf\xe9 au lait, nurse");
-    expect(&server, reply, 400, "invalid_utf8");
+    expect(&server, reply, 422, "garbage_text");
 }
 
 #[test]
@@ -198,6 +200,44 @@ fn job_ids_with_a_slash_or_10_kb_long() {
         &json!({ "job_id": long, "resumes": [{ "id": "a", "text": RESUME }] }),
     );
     expect(&server, reply, 400, "invalid_job_id");
+    let job = br#"{"title": "Welder"}"#;
+    for path in [
+        "/v1/jobs/a%2Fb".to_string(),
+        format!("/v1/jobs/{long}"),
+        "/v1/jobs/a%01b".to_string(),
+        "/v1/jobs/%20padded".to_string(),
+    ] {
+        for method in ["PUT", "DELETE", "GET"] {
+            let reply = server.call(method, &path, "application/json", job);
+            assert_eq!(
+                (reply.status, reply.code().as_str()),
+                (400, "invalid_job_id"),
+                "{method} {}",
+                &path[..path.len().min(40)]
+            );
+        }
+    }
+    // In a batch, the same ids are refused line by line.
+    let lines = format!(
+        "{{\"id\": \"a/b\", \"title\": \"x\"}}\n{{\"id\": \"{long}\", \"title\": \"x\"}}\n"
+    );
+    let reply = server.call(
+        "POST",
+        "/v1/jobs:batch",
+        "application/x-ndjson",
+        lines.as_bytes(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let body = reply.json();
+    assert_eq!(body["failed"], 2);
+    for error in body["errors"].as_array().unwrap() {
+        assert_eq!(error["code"], "invalid_job_id");
+    }
+    assert_eq!(
+        server.call("GET", "/v1/jobs/nurse", "", b"").status,
+        200,
+        "the catalog is intact"
+    );
 }
 
 #[test]
@@ -229,6 +269,25 @@ fn missing_wrong_and_underprivileged_keys() {
         b"{}",
     );
     expect(&server, reply, 403, "forbidden");
+    for (method, path) in [("DELETE", "/v1/jobs/nurse"), ("POST", "/v1/jobs:batch")] {
+        let reply = server.call_as(
+            Some(READER_KEY),
+            method,
+            path,
+            "application/json",
+            br#"{"id": "nurse", "title": "Nurse"}"#,
+        );
+        expect(&server, reply, 403, "forbidden");
+    }
+    assert_eq!(
+        server
+            .call_as(Some(READER_KEY), "GET", "/v1/jobs/nurse", "", b"")
+            .json()["title"],
+        "Registered Nurse",
+        "a refused write changed nothing"
+    );
+    let reply = server.call_as(None, "PUT", "/v1/jobs/nurse", "application/json", b"{}");
+    expect(&server, reply, 401, "missing_key");
     let reply = server.call_as(
         Some(READER_KEY),
         "POST",

@@ -63,6 +63,20 @@ pub fn matcher(embedder: TextEmbedder) -> Matcher {
     Matcher::new(index, embedder).expect("matcher")
 }
 
+/// The fixture catalog indexed by `embedder`, saved in `dir` and opened
+/// live there (changes are written to `dir`), as `jobfit serve --index`.
+pub fn live_matcher(embedder: TextEmbedder, dir: &std::path::Path) -> Matcher {
+    let embedder = Arc::new(embedder);
+    let catalog = Catalog::from_jsonl(fixture("jobs.jsonl")).expect("fixture catalog");
+    let options = IndexOptions::default().with_progress(ProgressMode::Never);
+    JobIndex::build(catalog, &embedder, &options)
+        .expect("index")
+        .save(dir)
+        .expect("save");
+    let index = JobIndex::open(dir).expect("open");
+    Matcher::from_index(Arc::new(index), embedder).expect("matcher")
+}
+
 /// A server running on its own runtime until dropped or shut down.
 pub struct TestServer {
     pub addr: SocketAddr,

@@ -7,4 +7,6 @@ mod common;
 #[path = "../../text/tests/documents.rs"]
 #[allow(dead_code)]
 mod documents;
+mod jobs;
 mod pretrained;
+mod store;

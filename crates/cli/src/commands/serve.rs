@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use jobfit::matching::{JobIndex, Matcher};
+use jobfit::matching::{JobFields, JobIndex, Matcher};
 use jobfit_serve::{LogFormat, ServeConfig, Service};
 
-use crate::commands::index::load_embedder;
+use crate::commands::index::{StoreArgs, load_embedder};
 use crate::commands::recommend::default_index;
 use crate::error::{CliError, Result};
 
@@ -24,10 +24,14 @@ pub struct ServeArgs {
     /// The model directory [default: models/all-MiniLM-L6-v2].
     #[arg(long)]
     model: Option<PathBuf>,
-    /// An index directory built by `jobfit index` [default: the bundled O*NET
-    /// catalog, embedded on first use and cached].
-    #[arg(long)]
+    /// An index directory built by `jobfit index`, served live: job changes
+    /// through the API are written to it before they are acknowledged
+    /// [default: the bundled O*NET catalog, embedded on first use and cached,
+    /// changes kept in memory only].
+    #[arg(long, conflicts_with = "store")]
     index: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
     /// The address to listen on [default: 127.0.0.1:8080]. Without --keys only
     /// loopback addresses are allowed. TLS: terminate it in front (see the README).
     #[arg(long)]
@@ -143,6 +147,14 @@ fn config(args: &ServeArgs) -> Result<ServeConfig> {
     );
     if args.index.is_some() {
         config.index = args.index.clone();
+        config.store = None;
+        config.store_read = None;
+    }
+    if args.store.store.is_some() {
+        config.store = args.store.store.clone();
+        config.store_read = args.store.store_read.clone();
+        config.store_schema = args.store.store_schema.clone();
+        config.index = None;
     }
     if args.keys.is_some() {
         config.keys = args.keys.clone();
@@ -152,6 +164,25 @@ fn config(args: &ServeArgs) -> Result<ServeConfig> {
     }
     config.validate()?;
     Ok(config)
+}
+
+/// The bundled catalog's index detached from its cache directory, so that
+/// job changes through the API stay in memory and the cache keeps holding
+/// the catalog (serve an index directory, `--index`, to keep changes).
+fn detached(index: JobIndex) -> Result<JobIndex> {
+    if index.path().is_none() {
+        return Ok(index);
+    }
+    let copy = JobIndex::from_parts(
+        index.catalog()?,
+        index.vectors(),
+        index.model().clone(),
+        index.fields().clone(),
+    )?;
+    Ok(match index.names() {
+        Some(names) => copy.with_names(names.compacted().vectors().clone())?,
+        None => copy,
+    })
 }
 
 pub fn run(args: ServeArgs) -> Result<()> {
@@ -174,11 +205,23 @@ pub fn run(args: ServeArgs) -> Result<()> {
         embedder = embedder.with_micro_batching(config.batching.options())?;
     }
     let embedder = Arc::new(embedder);
-    let index = match &config.index {
-        Some(dir) => JobIndex::load(dir)?,
-        None => default_index(&embedder, args.cache_dir.as_deref(), args.no_cache)?,
+    let matcher = if config.store.is_some() {
+        let store = StoreArgs {
+            store: config.store.clone(),
+            store_read: config.store_read.clone(),
+            store_schema: config.store_schema.clone(),
+        };
+        let fields: JobFields = "title,description,skills".parse()?;
+        let store = store
+            .open(&embedder, &fields, true)?
+            .ok_or_else(|| CliError::Usage("--store needs a URL".into()))?;
+        Matcher::from_store(store, embedder)?
+    } else if let Some(dir) = &config.index {
+        Matcher::from_index(Arc::new(JobIndex::open(dir)?), embedder)?
+    } else {
+        let index = default_index(&embedder, args.cache_dir.as_deref(), args.no_cache)?;
+        Matcher::new(detached(index)?, embedder)?
     };
-    let matcher = Matcher::new(index, embedder)?;
     let service = Service::new(&config, matcher)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
