@@ -28,7 +28,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use jobfit::matching::{
     AnnMode, AnnOptions, AnnStorage, Catalog, ExactIndex, JobFields, JobFilter, JobIndex, JobStore,
-    SearchMode, SearchRequest, VectorIndex,
+    SearchMode, SearchRequest,
 };
 use jobfit::model::TextEmbedder;
 use jobfit::text::Job;

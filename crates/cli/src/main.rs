@@ -16,6 +16,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per run: the size of the largest subcommand's arguments does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Embed texts from JSON lines ({"text": ...}) with a sentence encoder.

@@ -73,7 +73,7 @@ struct Server {
 }
 
 fn serve(model: &Path, index: &Path, log: &Path) -> Server {
-    let child = jobfit()
+    let mut child = jobfit()
         .args(["serve", "--model"])
         .arg(model)
         .arg("--index")
@@ -98,10 +98,11 @@ fn serve(model: &Path, index: &Path, log: &Path) -> Server {
             let addr = addr.parse().unwrap();
             return Server { child, addr };
         }
-        assert!(
-            Instant::now() < deadline,
-            "the server did not start: {text}"
-        );
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the server did not start: {text}");
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -106,9 +106,17 @@ fn chinese_postings_demand_pay_and_time() {
     assert_eq!(months, [("2019-07", 1), ("2019-08", 2), ("2019-09", 2)]);
     assert_eq!(
         timeline.skills,
-        ["SQL", "Apache Hadoop", "Apache Spark", "Java", "Python"]
+        [
+            "SQL",
+            "Apache Hadoop",
+            "Apache Spark",
+            "data warehouse",
+            "Java"
+        ]
     );
-    assert_eq!(timeline.months[1].counts, [1, 1, 1, 1, 0]);
+    // August: postings 3 (Java, Spark) and 4 (data warehouse, Hadoop, SQL); September:
+    // postings 1 (all five) and 2 (SQL).
+    assert_eq!(timeline.months[1].counts, [1, 1, 1, 1, 1]);
     assert_eq!(timeline.months[2].counts, [2, 1, 1, 1, 1]);
     assert_eq!(timeline.dates.absent, 1);
 

@@ -40,8 +40,10 @@ const OP_UPSERT: u8 = 1;
 const OP_DELETE: u8 = 2;
 const OP_COMMIT: u8 = 3;
 
-/// One change of a batch.
+/// One change of a batch (deletes are rare next to upserts, so the
+/// variants' sizes differing is fine).
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Change {
     /// Sets the job at a position, with its vectors.
     Upsert {
@@ -272,6 +274,7 @@ fn has_commit_after(bytes: &[u8], from: usize) -> bool {
     })
 }
 
+#[allow(clippy::large_enum_variant)]
 enum Decoded {
     Change(Change),
     Commit(u64),

@@ -208,10 +208,7 @@ impl MicroBatcher {
             }
             state.leader = true;
             // Wait for a full batch or the oldest request's deadline.
-            loop {
-                let Some(oldest) = state.queue.front().map(|pending| pending.arrived) else {
-                    break;
-                };
+            while let Some(oldest) = state.queue.front().map(|pending| pending.arrived) {
                 if state.queued_texts >= self.options.max_batch {
                     break;
                 }

@@ -23,8 +23,8 @@
 mod clean;
 mod data;
 mod dedup;
-mod garbage;
 pub mod document;
+mod garbage;
 mod redact;
 mod sections;
 mod skills;
@@ -38,12 +38,12 @@ pub use data::{
     read_jobs_csv, read_jobs_jsonl, read_jsonl, read_resumes_csv, read_resumes_jsonl,
 };
 pub use dedup::{DedupError, Deduplicator, DeduplicatorBuilder, DuplicateGroup, MinHashSignature};
+pub use document::{
+    Document, DocumentError, DocumentKind, DocumentLimits, read_document, read_document_file,
+};
 pub use garbage::{
     BinaryFormat, GarbageError, LegacyEncoding, MAX_CONTROL_BYTE_SHARE, MAX_INVALID_UTF8_SHARE,
     MAX_UNREADABLE_SHARE, MIN_EVIDENCE, Unreadable, check_text, decode_text,
-};
-pub use document::{
-    Document, DocumentError, DocumentKind, DocumentLimits, read_document, read_document_file,
 };
 pub use redact::{
     GenderStyle, PiiKind, RedactError, Redacted, Redaction, Redactor, RedactorBuilder,

@@ -3,10 +3,10 @@
 mod clean;
 mod data;
 mod dedup;
-mod fuzzed;
-mod garbage;
 mod document;
 mod documents;
+mod fuzzed;
+mod garbage;
 mod redact;
 mod sections;
 mod skills;

@@ -103,7 +103,7 @@ pub struct IndexArgs {
     #[command(flatten)]
     prompts: PromptArgs,
     /// When to keep an approximate (HNSW) index beside the exact vectors: auto (from
-    /// 100,000 jobs), always, or never.
+    /// 50,000 jobs), always, or never.
     #[arg(long, default_value = "auto")]
     ann: AnnMode,
     /// How the approximate index stores vectors: f32, f16 or i8 (smaller, slightly
