@@ -58,6 +58,8 @@ enum Command {
     Audit(commands::audit::AuditCommand),
 }
 
+// Parsed once per run, like `Command`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum EvalCommand {
     /// Retrieval: rank a catalog for each query; print Recall@K, MRR, NDCG and MAP as JSON.

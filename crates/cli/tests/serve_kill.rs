@@ -72,6 +72,8 @@ struct Server {
     addr: SocketAddr,
 }
 
+// The caller kills and waits for the server it gets back.
+#[allow(clippy::zombie_processes)]
 fn serve(model: &Path, index: &Path, log: &Path) -> Server {
     let mut child = jobfit()
         .args(["serve", "--model"])
