@@ -267,6 +267,7 @@ pub fn write_seeds(out: &Path) -> Result<(), String> {
         pooling: Pooling::Mean,
         normalize: true,
         max_length: 16,
+        prompts: Default::default(),
     };
     let index = JobIndex::from_parts(catalog, vectors, identity, JobFields::default())
         .map_err(|e| error(&e))?;
