@@ -51,7 +51,7 @@ use crate::filter::{CatalogFacts, FilterIndex, JobFilter};
 use crate::names::{JobNames, job_names};
 use crate::store::{
     DeleteReport, JobStore, NameMatch, SearchMode, SearchRequest, StoredHit, UpsertReport,
-    check_unique_ids,
+    indexed_texts,
 };
 use crate::vector::{ExactIndex, PositionFilter, TopK, VectorIndex, dot};
 use crate::wal::{self, Change, LOG_FILE, LogWriter};
@@ -1377,23 +1377,7 @@ impl JobIndex {
     /// and the embedder's and I/O errors. On error nothing is changed.
     pub fn upsert(&self, jobs: Vec<Job>, embedder: &TextEmbedder) -> Result<UpsertReport> {
         self.check_model(embedder.identity())?;
-        check_unique_ids(&jobs)?;
-        let mut texts = Vec::with_capacity(jobs.len());
-        for job in &jobs {
-            if job.id.trim().is_empty() || job.title.trim().is_empty() {
-                return Err(MatchError::InvalidJob {
-                    id: job.id.clone(),
-                    reason: "a job needs a non-empty id and title".into(),
-                });
-            }
-            let text = self.fields.text(job);
-            if text.is_empty() {
-                return Err(MatchError::EmptyText {
-                    what: format!("indexed text of job {:?}", job.id),
-                });
-            }
-            texts.push(text);
-        }
+        let texts = indexed_texts(&jobs, &self.fields)?;
         let hashes: Vec<u64> = jobs
             .iter()
             .zip(&texts)

@@ -49,7 +49,7 @@ use crate::index::blend;
 use crate::names::{MAX_NAMES_PER_JOB, job_names};
 use crate::store::{
     DeleteReport, JobStore, NameMatch, SearchMode, SearchRequest, StoredHit, UpsertReport,
-    check_unique_ids,
+    indexed_texts,
 };
 use crate::vector::{TopK, dot};
 
@@ -1006,28 +1006,15 @@ impl JobStore for PgStore {
                 query: Box::new(embedder.identity().clone()),
             });
         }
-        check_unique_ids(&jobs)?;
-        let mut texts = Vec::with_capacity(jobs.len());
-        for job in &jobs {
-            if job.id.trim().is_empty() || job.title.trim().is_empty() {
-                return Err(MatchError::InvalidJob {
-                    id: job.id.clone(),
-                    reason: "a job needs a non-empty id and title".into(),
-                });
-            }
-            let text = self.fields.text(job);
-            if text.is_empty() {
-                return Err(MatchError::EmptyText {
-                    what: format!("indexed text of job {:?}", job.id),
-                });
-            }
-            if job_names(job).len() > MAX_NAMES_PER_JOB {
-                return Err(MatchError::InvalidJob {
-                    id: job.id.clone(),
-                    reason: format!("more than {MAX_NAMES_PER_JOB} names"),
-                });
-            }
-            texts.push(text);
+        let texts = indexed_texts(&jobs, &self.fields)?;
+        if let Some(job) = jobs
+            .iter()
+            .find(|job| job_names(job).len() > MAX_NAMES_PER_JOB)
+        {
+            return Err(MatchError::InvalidJob {
+                id: job.id.clone(),
+                reason: format!("more than {MAX_NAMES_PER_JOB} names"),
+            });
         }
         if jobs.is_empty() {
             return Ok(UpsertReport::default());

@@ -267,8 +267,32 @@ pub trait JobStore: Send + Sync + std::fmt::Debug {
     }
 }
 
+/// The indexed text of each job of an upsert batch, after checking the batch
+/// the way every store does: ids unique, each job with an id and a title, and
+/// a text that does not clean to nothing.
+pub(crate) fn indexed_texts(jobs: &[Job], fields: &JobFields) -> Result<Vec<String>> {
+    check_unique_ids(jobs)?;
+    jobs.iter()
+        .map(|job| {
+            if job.id.trim().is_empty() || job.title.trim().is_empty() {
+                return Err(MatchError::InvalidJob {
+                    id: job.id.clone(),
+                    reason: "a job needs a non-empty id and title".into(),
+                });
+            }
+            let text = fields.text(job);
+            if text.is_empty() {
+                return Err(MatchError::EmptyText {
+                    what: format!("indexed text of job {:?}", job.id),
+                });
+            }
+            Ok(text)
+        })
+        .collect()
+}
+
 /// Checks the ids of an upsert batch: each once.
-pub(crate) fn check_unique_ids(jobs: &[Job]) -> Result<()> {
+fn check_unique_ids(jobs: &[Job]) -> Result<()> {
     let mut seen = std::collections::HashMap::with_capacity(jobs.len());
     for (i, job) in jobs.iter().enumerate() {
         if let Some(first) = seen.insert(job.id.as_str(), i) {
