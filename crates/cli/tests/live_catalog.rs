@@ -3,31 +3,14 @@
 //! batches, many times, and every batch it acknowledged must load.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use jobfit::matching::JobIndex;
-use jobfit::model::{BertConfig, BertModel, Pooling, export_encoder};
-use jobfit::text::TextTokenizer;
 
-fn jobfit() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_jobfit"))
-}
+mod common;
 
-/// A random tiny encoder saved as a model directory.
-fn tiny_model(dir: &Path) -> PathBuf {
-    let path = dir.join("model");
-    let tokenizer = TextTokenizer::from_file(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../model/tests/fixtures/tiny-tokenizer.json"),
-    )
-    .and_then(|t| t.with_max_length(16))
-    .unwrap();
-    let config = BertConfig::tiny(30);
-    let model = BertModel::init(&config, &jobfit::default_device()).unwrap();
-    export_encoder(&path, &model, &config, &tokenizer, Pooling::Mean).unwrap();
-    path
-}
+use common::{Lcg, jobfit, tiny_model};
 
 fn job_line(id: &str, version: u64) -> String {
     serde_json::json!({
@@ -49,19 +32,6 @@ fn run_ok(command: &mut Command) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).unwrap()
-}
-
-/// A deterministic generator (no test may depend on the clock's randomness).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % below
-    }
 }
 
 #[test]
