@@ -383,6 +383,8 @@ fn main() -> Result<()> {
             "p50_ms": percentile(&exact_times, 0.5), "p99_ms": percentile(&exact_times, 0.99),
             "qps_2_threads": exact_qps, "recall_at_10": 1.0,
         }));
+        // Each row as it comes, so that a run cut short keeps what it measured.
+        eprintln!("{}", rows_out[rows_out.len() - 1]);
         for &ef in &args.ef {
             // Only the search expansion changes: no rebuild.
             index.set_ann_expansion(ef);
@@ -394,6 +396,7 @@ fn main() -> Result<()> {
                     "p50_ms": percentile(&times, 0.5), "p99_ms": percentile(&times, 0.99),
                     "qps_2_threads": qps, "recall_at_10": recall(&truth, &found),
                 }));
+                eprintln!("{}", rows_out[rows_out.len() - 1]);
             }
         }
         eprintln!("filter {name}: done");

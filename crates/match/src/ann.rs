@@ -78,7 +78,10 @@ pub struct AnnOptions {
     pub connectivity: usize,
     /// Candidates kept while inserting (`efConstruction`). Default 128.
     pub expansion_add: usize,
-    /// Candidates kept while searching (`ef`); at least `k` is used. Default 128.
+    /// Candidates kept while searching (`ef`); at least `k` is used. Default
+    /// 256: the smallest measured to keep recall@10 >= 0.95 against exact
+    /// search on 1M jobs (0.944 at 128, 0.967 at 256, p99 3.4 ms on 2 cores;
+    /// `benches/ann.rs`).
     pub expansion_search: usize,
     /// How vectors are stored. Default f32.
     pub storage: AnnStorage,
@@ -89,7 +92,7 @@ impl Default for AnnOptions {
         Self {
             connectivity: 16,
             expansion_add: 128,
-            expansion_search: 128,
+            expansion_search: 256,
             storage: AnnStorage::F32,
         }
     }

@@ -149,6 +149,36 @@ impl FilterIndex {
         }
     }
 
+    /// The positions `filter` keeps, in no order, when it constrains metadata
+    /// alone: the postings then decide it whole (values normalized as
+    /// [`JobFilter::matches`] compares them), without reading a job. `None`
+    /// when it has another constraint (location, salary) or none.
+    pub(crate) fn exact(&self, filter: &JobFilter) -> Option<Vec<usize>> {
+        if filter.location.is_some() || filter.salary.is_some() {
+            return None;
+        }
+        let mut sets = Vec::with_capacity(filter.metadata.len());
+        for (key, wanted) in &filter.metadata {
+            match self
+                .metadata
+                .get(key)
+                .and_then(|values| values.get(&normalized(wanted)))
+            {
+                Some(positions) => sets.push(positions),
+                None => return Some(Vec::new()),
+            }
+        }
+        sets.sort_by_key(|set| set.len());
+        let (smallest, rest) = sets.split_first()?;
+        Some(
+            smallest
+                .iter()
+                .filter(|position| rest.iter().all(|set| set.contains(position)))
+                .map(|&position| position as usize)
+                .collect(),
+        )
+    }
+
     /// The positions that can pass `filter`'s metadata constraints (a
     /// superset of those the whole filter keeps), or `None` when it has no
     /// metadata constraint and every job is a candidate.
@@ -293,6 +323,54 @@ mod tests {
         let at_least = JobFilter::new().with_salary(Some(100.0), None);
         assert!(at_least.matches(&job_with_salary(None, Some(100.0))));
         assert!(!at_least.matches(&job_with_salary(Some(10.0), Some(99.0))));
+    }
+
+    #[test]
+    fn metadata_postings_keep_exactly_what_matches_keeps() {
+        let jobs = [
+            Job::new("0", "a")
+                .with_metadata("region", "North")
+                .with_metadata("remote", "yes"),
+            Job::new("1", "b")
+                .with_metadata("region", " north ")
+                .with_metadata("remote", "no"),
+            Job::new("2", "c")
+                .with_metadata("region", "South")
+                .with_metadata("remote", "YES"),
+            Job::new("3", "d").with_metadata("remote", "yes"),
+            Job::new("4", "e"),
+        ];
+        let mut index = FilterIndex::default();
+        for (position, job) in jobs.iter().enumerate() {
+            index.add(position, job);
+        }
+        // Job 1 leaves, then comes back as a southern remote job at position 1.
+        index.remove(1, &jobs[1]);
+        let moved = Job::new("1", "b")
+            .with_metadata("region", "south")
+            .with_metadata("remote", "Yes");
+        index.add(1, &moved);
+        let now = [&jobs[0], &moved, &jobs[2], &jobs[3], &jobs[4]];
+        for filter in [
+            JobFilter::new().with_metadata("region", "NORTH"),
+            JobFilter::new().with_metadata("region", "south"),
+            JobFilter::new().with_metadata("remote", "yes"),
+            JobFilter::new()
+                .with_metadata("remote", "yes")
+                .with_metadata("region", "South "),
+            JobFilter::new().with_metadata("remote", "maybe"),
+            JobFilter::new().with_metadata("team", "x"),
+        ] {
+            let brute: Vec<usize> = (0..now.len()).filter(|&p| filter.matches(now[p])).collect();
+            let mut kept = index.exact(&filter).unwrap();
+            kept.sort_unstable();
+            assert_eq!(kept, brute, "{filter:?}");
+        }
+        // Other constraints are not the postings' to decide.
+        let located = JobFilter::new()
+            .with_metadata("remote", "yes")
+            .with_location(LocationFilter::Equals("Paris".into()));
+        assert_eq!(index.exact(&located), None);
     }
 
     #[test]

@@ -598,6 +598,9 @@ impl State {
         if filter.is_empty() {
             return None;
         }
+        if let Some(kept) = self.filters.exact(filter) {
+            return Some(kept);
+        }
         let candidates = self.filters.candidates(filter);
         let keep = |&position: &usize| self.job(position).is_some_and(|job| filter.matches(job));
         Some(match candidates {
@@ -1674,7 +1677,7 @@ impl JobIndex {
         if request.k == 0 || request.queries.is_empty() {
             return Ok(Vec::new());
         }
-        let allowed = state.allowed(request.filter);
+        let mut allowed = state.allowed(request.filter);
         let names = state
             .names
             .as_ref()
@@ -1698,6 +1701,11 @@ impl JobIndex {
                         .is_none_or(|positions| positions.len() > EXACT_FILTERED_MAX)
             }
         };
+        if !use_ann && let Some(positions) = allowed.as_mut() {
+            // Scored one by one: ascending positions read the rows in memory
+            // order. (The graph walk only asks whether a position is kept.)
+            positions.sort_unstable();
+        }
         let k = request.k;
         let top = match (&state.ann, use_ann, &allowed, names) {
             (Some(ann), true, _, _) => {
