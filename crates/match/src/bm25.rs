@@ -76,12 +76,19 @@ pub struct Bm25 {
     params: Bm25Params,
     /// Term to postings `(document, term frequency)`, documents ascending.
     postings: HashMap<String, Vec<(u32, u32)>>,
+    /// Document -> its number of terms (0 for a free slot).
     lengths: Vec<u32>,
+    /// Document -> whether the slot holds a document.
+    present: Vec<bool>,
+    /// The number of documents held.
+    live: usize,
+    /// The sum of the held documents' lengths.
+    total_len: u64,
     avg_len: f32,
 }
 
 /// Whether `c` is written without spaces between words: Han, kana, Hangul.
-fn is_cjk(c: char) -> bool {
+pub(crate) fn is_cjk(c: char) -> bool {
     matches!(
         c,
         '\u{3040}'..='\u{30FF}'
@@ -172,32 +179,112 @@ impl Bm25 {
     /// Indexes documents with parameters already checked and at most
     /// `u32::MAX` documents (a larger catalog would not fit in memory).
     pub(crate) fn build<S: AsRef<str>>(texts: &[S], params: Bm25Params) -> Self {
-        let mut postings: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
-        let mut lengths = Vec::with_capacity(texts.len());
+        let mut bm25 = Self::empty(params);
         for (doc, text) in texts.iter().enumerate() {
-            let doc_terms = terms(text.as_ref());
-            lengths.push(u32::try_from(doc_terms.len()).unwrap_or(u32::MAX));
-            let mut counts: HashMap<String, u32> = HashMap::new();
-            for term in doc_terms {
-                *counts.entry(term).or_default() += 1;
-            }
-            for (term, count) in counts {
-                // `doc` fits in u32: checked by `new`, or stated by the caller.
-                postings.entry(term).or_default().push((doc as u32, count));
+            bm25.insert(doc, text.as_ref());
+        }
+        bm25
+    }
+
+    /// Indexes documents in slots: slot `i` holds `texts[i]`, or nothing
+    /// for `None` (a free position of an index). Scores are those of
+    /// [`Bm25::build`] over the held documents alone.
+    pub(crate) fn build_slots<S: AsRef<str>>(texts: &[Option<S>], params: Bm25Params) -> Self {
+        let mut bm25 = Self::empty(params);
+        for (doc, text) in texts.iter().enumerate() {
+            if let Some(text) = text {
+                bm25.insert(doc, text.as_ref());
             }
         }
-        let total: u64 = lengths.iter().map(|&len| u64::from(len)).sum();
-        let avg_len = if lengths.is_empty() {
-            0.0
-        } else {
-            (total as f64 / lengths.len() as f64) as f32
-        };
+        bm25
+    }
+
+    fn empty(params: Bm25Params) -> Self {
         Self {
             params,
-            postings,
-            lengths,
-            avg_len,
+            postings: HashMap::new(),
+            lengths: Vec::new(),
+            present: Vec::new(),
+            live: 0,
+            total_len: 0,
+            avg_len: 0.0,
         }
+    }
+
+    /// The term counts of a text, terms ascending (a fixed order, so that
+    /// removing a text visits what inserting it did).
+    fn counts(text: &str) -> (u32, Vec<(String, u32)>) {
+        let doc_terms = terms(text);
+        let len = u32::try_from(doc_terms.len()).unwrap_or(u32::MAX);
+        let mut counts: HashMap<String, u32> = HashMap::new();
+        for term in doc_terms {
+            *counts.entry(term).or_default() += 1;
+        }
+        let mut counts: Vec<(String, u32)> = counts.into_iter().collect();
+        counts.sort_unstable();
+        (len, counts)
+    }
+
+    /// Puts `text` in slot `doc`, which must be free (see [`Bm25::remove`]).
+    /// `doc` must fit in `u32`.
+    pub(crate) fn insert(&mut self, doc: usize, text: &str) {
+        debug_assert!(!self.present.get(doc).copied().unwrap_or(false));
+        let (len, counts) = Self::counts(text);
+        // `doc` fits in u32: checked by `new`, or stated by the caller.
+        let key = doc as u32;
+        for (term, count) in counts {
+            let list = self.postings.entry(term).or_default();
+            match list.last() {
+                // The common case (building in order): append.
+                None => list.push((key, count)),
+                Some(&(last, _)) if last < key => list.push((key, count)),
+                _ => {
+                    let at = list.partition_point(|&(d, _)| d < key);
+                    list.insert(at, (key, count));
+                }
+            }
+        }
+        if self.lengths.len() <= doc {
+            self.lengths.resize(doc + 1, 0);
+            self.present.resize(doc + 1, false);
+        }
+        self.lengths[doc] = len;
+        self.present[doc] = true;
+        self.live += 1;
+        self.total_len += u64::from(len);
+        self.update_avg();
+    }
+
+    /// Empties slot `doc`, which holds `text` (the text it was given).
+    pub(crate) fn remove(&mut self, doc: usize, text: &str) {
+        if !self.present.get(doc).copied().unwrap_or(false) {
+            return;
+        }
+        let (_, counts) = Self::counts(text);
+        let key = doc as u32;
+        for (term, _) in counts {
+            if let Some(list) = self.postings.get_mut(&term) {
+                if let Ok(at) = list.binary_search_by_key(&key, |&(d, _)| d) {
+                    list.remove(at);
+                }
+                if list.is_empty() {
+                    self.postings.remove(&term);
+                }
+            }
+        }
+        self.total_len -= u64::from(self.lengths[doc]);
+        self.lengths[doc] = 0;
+        self.present[doc] = false;
+        self.live -= 1;
+        self.update_avg();
+    }
+
+    fn update_avg(&mut self) {
+        self.avg_len = if self.live == 0 {
+            0.0
+        } else {
+            (self.total_len as f64 / self.live as f64) as f32
+        };
     }
 
     /// The parameters.
@@ -207,17 +294,17 @@ impl Bm25 {
 
     /// The number of documents.
     pub fn len(&self) -> usize {
-        self.lengths.len()
+        self.live
     }
 
     /// Whether there is no document.
     pub fn is_empty(&self) -> bool {
-        self.lengths.is_empty()
+        self.live == 0
     }
 
     /// The inverse document frequency of a term (0 for an unknown term).
     pub fn idf(&self, term: &str) -> f32 {
-        let n = self.lengths.len() as f32;
+        let n = self.live as f32;
         match self.postings.get(term) {
             Some(list) => {
                 let df = list.len() as f32;
@@ -309,6 +396,82 @@ mod tests {
         assert_eq!(hits.first().map(|hit| hit.0), Some(1));
         let hits = bm25.search("大数据工程师 Hadoop", 10, None);
         assert_eq!(hits.first().map(|hit| hit.0), Some(0));
+    }
+
+    /// Every document's score, or `None` for a free slot.
+    fn all_scores(bm25: &Bm25, query: &str) -> Vec<Option<f32>> {
+        bm25.scores(query)
+            .into_iter()
+            .enumerate()
+            .map(|(doc, score)| bm25.present[doc].then_some(score))
+            .collect()
+    }
+
+    #[test]
+    fn inserting_and_removing_scores_as_a_fresh_build_of_what_is_left() {
+        let texts = [
+            "rust engineer",
+            "registered nurse night shift",
+            "rust rust developer",
+            "java developer spring",
+            "nurse practitioner",
+        ];
+        let mut live = Bm25::build(&texts, Bm25Params::default());
+        live.remove(1, texts[1]);
+        live.remove(3, texts[3]);
+        live.insert(3, "senior rust engineer with java");
+        live.insert(7, "nurse");
+        let slots: Vec<Option<&str>> = vec![
+            Some(texts[0]),
+            None,
+            Some(texts[2]),
+            Some("senior rust engineer with java"),
+            Some(texts[4]),
+            None,
+            None,
+            Some("nurse"),
+        ];
+        let fresh = Bm25::build_slots(&slots, Bm25Params::default());
+        assert_eq!(live.len(), 5);
+        for query in ["rust engineer", "nurse", "java spring developer", "night"] {
+            assert_eq!(
+                all_scores(&live, query),
+                all_scores(&fresh, query),
+                "{query}"
+            );
+        }
+        // A removed document's terms are gone when no other document has them.
+        assert_eq!(live.idf("night"), 0.0);
+        assert!(!live.postings.contains_key("spring"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_sequence_of_changes_scores_as_a_fresh_build(
+            ops in proptest::collection::vec((0usize..12, proptest::option::of(0usize..6)), 1..40)
+        ) {
+            const WORDS: [&str; 6] = [
+                "rust engineer", "nurse", "rust rust developer", "数据分析师", "", "java nurse engineer",
+            ];
+            let mut live = Bm25::build_slots::<&str>(&[], Bm25Params::default());
+            let mut slots: Vec<Option<&str>> = vec![None; 12];
+            for (doc, text) in ops {
+                if let Some(old) = slots[doc] {
+                    live.remove(doc, old);
+                }
+                slots[doc] = text.map(|t| WORDS[t]);
+                if let Some(new) = slots[doc] {
+                    live.insert(doc, new);
+                }
+            }
+            let fresh = Bm25::build_slots(&slots, Bm25Params::default());
+            proptest::prop_assert_eq!(live.len(), fresh.len());
+            for query in ["rust", "nurse engineer", "数据", "java developer"] {
+                let a: Vec<Option<f32>> = all_scores(&live, query).into_iter().chain(std::iter::repeat(None)).take(12).collect();
+                let b: Vec<Option<f32>> = all_scores(&fresh, query).into_iter().chain(std::iter::repeat(None)).take(12).collect();
+                proptest::prop_assert_eq!(a, b);
+            }
+        }
     }
 
     #[test]

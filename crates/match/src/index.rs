@@ -624,6 +624,24 @@ fn text_hash(text: &str, job: &Job, with_names: bool) -> u64 {
     xxhash_rust::xxh3::xxh3_64(&bytes).max(1)
 }
 
+/// What an upsert embedded of one job: its text vector and its name
+/// vectors (row-major), `None` for a part it did not embed.
+type EmbeddedParts = (Option<Vec<f32>>, Option<Vec<f32>>);
+
+/// Which parts of a job an upsert embeds: its indexed text, its names.
+#[derive(Debug, Clone, Copy)]
+struct Parts {
+    text: bool,
+    names: bool,
+}
+
+impl Parts {
+    const ALL: Self = Self {
+        text: true,
+        names: true,
+    };
+}
+
 /// The writing side of an index: its directory, change log and lock.
 #[derive(Debug)]
 struct Writer {
@@ -652,13 +670,15 @@ impl Writer {
     }
 }
 
-/// BM25 over the job texts of one version of the index.
+/// BM25 over the job texts of one version of the index, one document per
+/// position. A change of the index updates it in place: only the jobs that
+/// changed are tokenized again.
 #[derive(Debug)]
 struct Lexical {
     version: u64,
     bm25: Bm25,
-    /// BM25 document -> position.
-    positions: Vec<usize>,
+    /// Position -> the job indexed there, to tell what changed since.
+    jobs: Vec<Option<Arc<Job>>>,
 }
 
 /// A catalog, one vector per job (and per job name), and the identity of
@@ -698,7 +718,7 @@ pub struct JobIndex {
     ann_mode: AnnMode,
     ann_options: AnnOptions,
     writer: Mutex<Writer>,
-    lexical: Mutex<Option<Arc<Lexical>>>,
+    lexical: RwLock<Option<Lexical>>,
 }
 
 fn hash_hex(bytes: &[u8]) -> String {
@@ -732,7 +752,7 @@ impl JobIndex {
                 compact_bytes: None,
                 log_seen: 0,
             }),
-            lexical: Mutex::new(None),
+            lexical: RwLock::new(None),
         }
     }
 
@@ -1386,22 +1406,27 @@ impl JobIndex {
             .zip(&texts)
             .map(|(job, text)| text_hash(text, job, self.with_names))
             .collect();
-        // Which jobs need embedding, and which are identical to the stored ones.
-        let (to_embed, identical): (Vec<usize>, Vec<bool>) = {
+        // What each job needs embedded, and which are identical to the stored ones.
+        let (to_embed, identical): (Vec<(usize, Parts)>, Vec<bool>) = {
             let state = self.read();
             let mut to_embed = Vec::new();
             let mut identical = Vec::with_capacity(jobs.len());
             for (i, job) in jobs.iter().enumerate() {
                 let stored = state.by_id.get(&job.id).copied();
                 let same_text = stored.is_some_and(|p| state.hashes[p] == hashes[i]);
-                identical.push(
-                    same_text
-                        && stored
-                            .and_then(|p| state.job(p))
-                            .is_some_and(|old| **old == *job),
-                );
+                let old = stored.and_then(|p| state.job(p));
+                identical.push(same_text && old.is_some_and(|old| **old == *job));
                 if !same_text {
-                    to_embed.push(i);
+                    // A changed posting usually keeps its title and aliases:
+                    // embed only the part that changed.
+                    let parts = match old {
+                        Some(old) => Parts {
+                            text: self.fields.text(old) != texts[i],
+                            names: self.with_names && job_names(old) != job_names(job),
+                        },
+                        None => Parts::ALL,
+                    };
+                    to_embed.push((i, parts));
                 }
             }
             (to_embed, identical)
@@ -1417,27 +1442,55 @@ impl JobIndex {
             let mut embedded = embedded.into_iter();
             let mut next = to_embed.iter().peekable();
             for (i, job) in jobs.into_iter().enumerate() {
-                let fresh = if next.peek() == Some(&&i) {
+                let fresh = if next.peek().is_some_and(|(j, _)| *j == i) {
                     next.next();
                     embedded.next()
                 } else {
                     None
                 };
                 let stored = state.by_id.get(&job.id).copied();
-                let (vector, names) = match (fresh, stored) {
-                    (Some(fresh), _) => fresh,
+                let vectors = match (fresh, stored) {
+                    (Some((Some(vector), Some(names))), _) => Some((vector, names)),
+                    // Part of it was embedded: the rest is the stored job's,
+                    // if that part of the stored job is still the same.
+                    (Some((vector, names)), Some(position)) => {
+                        let old = state.job(position);
+                        let vector = vector.or_else(|| {
+                            old.filter(|old| self.fields.text(old) == texts[i])
+                                .and_then(|_| state.vectors.vector(position).map(<[f32]>::to_vec))
+                        });
+                        let names = names.or_else(|| {
+                            old.filter(|old| !self.with_names || job_names(old) == job_names(&job))
+                                .map(|_| copy_vectors(&state, position).1)
+                        });
+                        vector.zip(names)
+                    }
+                    (Some(_), None) => None,
                     (None, Some(position)) if state.hashes[position] == hashes[i] => {
                         if identical[i] {
                             report.unchanged += 1;
                             continue;
                         }
-                        copy_vectors(&state, position)
+                        Some(copy_vectors(&state, position))
                     }
+                    (None, None) => None,
+                    (None, Some(_)) => None,
+                };
+                let (vector, names) = match vectors {
+                    Some(vectors) => vectors,
                     // Changed since it was read: the text is no longer the one embedded.
-                    (None, _) => self
-                        .embed_jobs(std::slice::from_ref(&job), &texts[i..=i], &[0], embedder)?
-                        .pop()
-                        .unwrap_or_default(),
+                    None => {
+                        let (vector, names) = self
+                            .embed_jobs(
+                                std::slice::from_ref(&job),
+                                &texts[i..=i],
+                                &[(0, Parts::ALL)],
+                                embedder,
+                            )?
+                            .pop()
+                            .unwrap_or_default();
+                        (vector.unwrap_or_default(), names.unwrap_or_default())
+                    }
                 };
                 let position = match stored {
                     Some(position) => {
@@ -1468,42 +1521,62 @@ impl JobIndex {
         Ok(report)
     }
 
-    /// The vectors of `jobs[i]` for each `i` in `which`: (text vector, name
-    /// vectors row-major).
+    /// The vectors of the parts asked of `jobs[i]` for each `(i, parts)` in
+    /// `which`: (text vector, name vectors row-major), `None` for a part not
+    /// asked.
     fn embed_jobs(
         &self,
         jobs: &[Job],
         texts: &[String],
-        which: &[usize],
+        which: &[(usize, Parts)],
         embedder: &TextEmbedder,
-    ) -> Result<Vec<(Vec<f32>, Vec<f32>)>> {
+    ) -> Result<Vec<EmbeddedParts>> {
         if which.is_empty() {
             return Ok(Vec::new());
         }
-        let text_refs: Vec<&str> = which.iter().map(|&i| texts[i].as_str()).collect();
-        let vectors = embedder.embed_passages(&text_refs)?;
-        let names: Vec<Vec<String>> = if self.with_names {
-            which.iter().map(|&i| job_names(&jobs[i])).collect()
+        let text_refs: Vec<&str> = which
+            .iter()
+            .filter(|(_, parts)| parts.text)
+            .map(|&(i, _)| texts[i].as_str())
+            .collect();
+        let vectors = if text_refs.is_empty() {
+            Array2::zeros((0, self.model.dim))
         } else {
-            vec![Vec::new(); which.len()]
+            embedder.embed_passages(&text_refs)?
         };
+        let names: Vec<Vec<String>> = which
+            .iter()
+            .map(|&(i, parts)| {
+                if self.with_names && parts.names {
+                    job_names(&jobs[i])
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
         let flat: Vec<&str> = names.iter().flatten().map(String::as_str).collect();
         let name_vectors = if flat.is_empty() {
             Array2::zeros((0, self.model.dim))
         } else {
             embedder.embed_passages(&flat)?
         };
-        let mut row = 0;
-        Ok(names
+        let mut text_row = 0;
+        let mut name_row = 0;
+        Ok(which
             .iter()
-            .enumerate()
-            .map(|(j, job_names)| {
-                let rows = name_vectors.slice(ndarray::s![row..row + job_names.len(), ..]);
-                row += job_names.len();
-                (
-                    vectors.row(j).to_vec(),
-                    rows.iter().copied().collect::<Vec<f32>>(),
-                )
+            .zip(&names)
+            .map(|(&(_, parts), own)| {
+                let vector = parts.text.then(|| {
+                    text_row += 1;
+                    vectors.row(text_row - 1).to_vec()
+                });
+                // An index without names stores none: an empty set, not a missing part.
+                let names = (parts.names || !self.with_names).then(|| {
+                    let rows = name_vectors.slice(ndarray::s![name_row..name_row + own.len(), ..]);
+                    name_row += own.len();
+                    rows.iter().copied().collect::<Vec<f32>>()
+                });
+                (vector, names)
             })
             .collect())
     }
@@ -1641,31 +1714,54 @@ impl JobIndex {
         Ok(())
     }
 
-    /// BM25 over the job texts of the current version, built on first need.
-    fn lexical(&self, params: Bm25Params) -> Arc<Lexical> {
-        let version = self.read().version;
-        let mut cached = self.lexical.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(lexical) = cached.as_ref()
-            && lexical.version == version
-            && lexical.bm25.params() == params
-        {
-            return Arc::clone(lexical);
-        }
-        let state = self.read();
-        let positions: Vec<usize> = (0..state.jobs.len())
-            .filter(|&p| state.job(p).is_some())
-            .collect();
-        let texts: Vec<String> = positions
+    /// The indexed text of each position (`None` for a free one).
+    fn slot_texts(&self, state: &State) -> Vec<Option<String>> {
+        state
+            .jobs
             .iter()
-            .filter_map(|&p| state.job(p).map(|job| self.fields.text(job)))
-            .collect();
-        let lexical = Arc::new(Lexical {
-            version: state.version,
-            bm25: Bm25::build(&texts, params),
-            positions,
-        });
-        *cached = Some(Arc::clone(&lexical));
-        lexical
+            .map(|job| job.as_ref().map(|job| self.fields.text(job)))
+            .collect()
+    }
+
+    /// Brings BM25 to `state`'s version: built on first need (or for other
+    /// parameters), else updated with the jobs that changed since.
+    fn update_lexical(&self, state: &State, params: Bm25Params) {
+        let mut cached = self.lexical.write().unwrap_or_else(PoisonError::into_inner);
+        match cached.as_mut() {
+            Some(lexical)
+                if lexical.version == state.version && lexical.bm25.params() == params => {}
+            Some(lexical) if lexical.bm25.params() == params => {
+                let slots = lexical.jobs.len().max(state.jobs.len());
+                lexical.jobs.resize(slots, None);
+                for (position, old) in lexical.jobs.iter_mut().enumerate() {
+                    let new = state.job(position);
+                    let same = match (old.as_ref(), new) {
+                        (Some(old), Some(new)) => Arc::ptr_eq(old, new),
+                        (None, None) => true,
+                        _ => false,
+                    };
+                    if same {
+                        continue;
+                    }
+                    if let Some(old) = old.as_ref() {
+                        lexical.bm25.remove(position, &self.fields.text(old));
+                    }
+                    if let Some(new) = new {
+                        lexical.bm25.insert(position, &self.fields.text(new));
+                    }
+                    *old = new.cloned();
+                }
+                lexical.jobs.truncate(state.jobs.len());
+                lexical.version = state.version;
+            }
+            _ => {
+                *cached = Some(Lexical {
+                    version: state.version,
+                    bm25: Bm25::build_slots(&self.slot_texts(state), params),
+                    jobs: state.jobs.clone(),
+                });
+            }
+        }
     }
 
     /// The search of one or more query vectors, max-pooled: exact, or
@@ -1946,31 +2042,43 @@ impl JobStore for JobIndex {
         filter: &JobFilter,
         params: Bm25Params,
     ) -> Result<Vec<StoredHit>> {
-        let lexical = self.lexical(params);
+        // The state's read lock keeps the index at one version throughout.
         let state = self.read();
-        let keep = |doc: usize| {
-            lexical.positions.get(doc).is_some_and(|&position| {
-                state
-                    .job(position)
-                    .is_some_and(|job| filter.is_empty() || filter.matches(job))
-            })
+        let keep = |position: usize| {
+            state
+                .job(position)
+                .is_some_and(|job| filter.is_empty() || filter.matches(job))
         };
-        let filter: Option<PositionFilter<'_>> = Some(&keep);
-        Ok(lexical
-            .bm25
-            .search(query, k, filter)
-            .into_iter()
-            .filter_map(|(doc, score)| {
-                let position = *lexical.positions.get(doc)?;
-                Some(StoredHit {
-                    key: position as u64,
-                    job: Arc::clone(state.job(position)?),
-                    score,
-                    text: None,
-                    name: None,
+        let run = |bm25: &Bm25| -> Vec<StoredHit> {
+            let filter: Option<PositionFilter<'_>> = Some(&keep);
+            bm25.search(query, k, filter)
+                .into_iter()
+                .filter_map(|(position, score)| {
+                    Some(StoredHit {
+                        key: position as u64,
+                        job: Arc::clone(state.job(position)?),
+                        score,
+                        text: None,
+                        name: None,
+                    })
                 })
-            })
-            .collect())
+                .collect()
+        };
+        for attempt in 0..2 {
+            if attempt > 0 {
+                self.update_lexical(&state, params);
+            }
+            let cached = self.lexical.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(lexical) = cached.as_ref()
+                && lexical.version == state.version
+                && lexical.bm25.params() == params
+            {
+                return Ok(run(&lexical.bm25));
+            }
+        }
+        // Searches with other parameters keep replacing the shared one: build
+        // this search its own.
+        Ok(run(&Bm25::build_slots(&self.slot_texts(&state), params)))
     }
 
     fn upsert(&self, jobs: Vec<Job>, embedder: &TextEmbedder) -> Result<UpsertReport> {

@@ -45,6 +45,29 @@ fn ranking(matcher: &Matcher, query: &str) -> Vec<String> {
         .collect()
 }
 
+/// The ids of a matcher's ranking with BM25 (the default hybrid scoring).
+fn hybrid_ranking(matcher: &Matcher, query: &str) -> Vec<String> {
+    hybrid_scores(matcher, query)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// The ids and scores (to 1e-4) of a matcher's ranking with BM25.
+fn hybrid_scores(matcher: &Matcher, query: &str) -> Vec<(String, i64)> {
+    // Every query scored as a long one (a resume): with BM25.
+    let options = RecommendOptions::default()
+        .with_top_k(100)
+        .with_explain(false)
+        .with_short_query_words(0);
+    matcher
+        .recommend(query, &options)
+        .unwrap()
+        .into_iter()
+        .map(|rec| (rec.job.id, (rec.score * 1e4).round() as i64))
+        .collect()
+}
+
 #[test]
 fn upserts_embed_only_what_changed_and_deletes_free_positions() {
     let (index, embedder) = fixture_index();
@@ -102,6 +125,59 @@ fn upserts_embed_only_what_changed_and_deletes_free_positions() {
     assert_eq!(index.vectors().len(), before + 1);
 }
 
+/// Whether two vectors are equal within float noise.
+fn same(a: &[f32], b: &[f32]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5)
+}
+
+#[test]
+fn an_upsert_embeds_only_the_part_of_a_job_that_changed() {
+    let (index, first) = fixture_index();
+    index.upsert(vec![welder()], &first).unwrap();
+    let names = index.name_vectors("w1");
+    let text = index.vector("w1").unwrap();
+    // The same identity with other (random) weights: whatever it embeds
+    // differs from what `first` embedded, so the vectors tell who made them.
+    let second = tiny_embedder("tiny-a");
+    let probe = index.fields().text(&welder());
+    assert!(!same(
+        &first.embed(&[probe.as_str()]).unwrap().row(0).to_vec(),
+        &second.embed(&[probe.as_str()]).unwrap().row(0).to_vec()
+    ));
+
+    // A new description: the text is embedded again, the names are kept.
+    let described = welder().with_description("Welds pipes on offshore platforms.");
+    let report = index.upsert(vec![described.clone()], &second).unwrap();
+    assert_eq!(report.updated, 1);
+    let new_text = index.fields().text(&described);
+    let direct = second.embed(&[new_text.as_str()]).unwrap();
+    assert!(same(&index.vector("w1").unwrap(), &direct.row(0).to_vec()));
+    let kept = index.name_vectors("w1");
+    assert_eq!(kept.len(), names.len());
+    for (kept, name) in kept.iter().zip(&names) {
+        assert!(same(kept, name));
+    }
+
+    // A new alias only (aliases are not in the indexed fields): the names
+    // are embedded again, the text vector is kept.
+    let text_now = index.vector("w1").unwrap();
+    let renamed = described
+        .clone()
+        .with_aliases(["Fabricator", "Pipe welder"]);
+    let report = index.upsert(vec![renamed.clone()], &first).unwrap();
+    assert_eq!(report.updated, 1);
+    assert!(same(&index.vector("w1").unwrap(), &text_now));
+    let renamed_names = job_names(&renamed);
+    let direct: Vec<&str> = renamed_names.iter().map(String::as_str).collect();
+    let direct = first.embed(&direct).unwrap();
+    let stored = index.name_vectors("w1");
+    assert_eq!(stored.len(), 3);
+    for (stored, row) in stored.iter().zip(direct.rows()) {
+        assert!(same(stored, &row.to_vec()));
+    }
+    assert!(!same(&text_now, &text));
+}
+
 #[test]
 fn searches_see_changes_and_match_a_rebuilt_index() {
     let (index, embedder) = fixture_index();
@@ -123,6 +199,36 @@ fn searches_see_changes_and_match_a_rebuilt_index() {
         "data pipelines in python",
     ] {
         assert_eq!(ranking(&matcher, query), ranking(&fresh, query), "{query}");
+        // With BM25, which the live index updates in place instead of rebuilding.
+        assert_eq!(
+            hybrid_ranking(&matcher, query),
+            hybrid_ranking(&fresh, query),
+            "{query}"
+        );
+    }
+    // More changes after BM25 was built: still what a fresh index gives.
+    index
+        .upsert(
+            vec![
+                welder().with_description("Welds pipes and tanks, reads blueprints."),
+                Job::new("n7", "Night nurse").with_description("Cares for patients at night."),
+            ],
+            &embedder,
+        )
+        .unwrap();
+    let second = index.jobs()[1].id.clone();
+    index.delete(std::slice::from_ref(&second)).unwrap();
+    let rebuilt = JobIndex::build(index.catalog().unwrap(), &embedder, &options()).unwrap();
+    let fresh = Matcher::new(rebuilt, Arc::clone(&embedder)).unwrap();
+    for query in [
+        "welder who reads blueprints and welds tanks",
+        "nurse caring for patients at night in a hospital ward",
+    ] {
+        assert_eq!(
+            hybrid_scores(&matcher, query),
+            hybrid_scores(&fresh, query),
+            "{query}"
+        );
     }
     // Filters see the new job's metadata.
     let filter = JobFilter::new().with_metadata("remote", "NO");
