@@ -160,13 +160,17 @@ fn main() {
     let plain = Arc::new(plain);
     let library = Matcher::from_index(Arc::clone(&index), Arc::clone(&plain)).expect("matcher");
     let options = RecommendOptions::default().with_explain(args.explain);
-    let started = Instant::now();
-    for batch in refs.chunks(32) {
-        library
-            .rank_many(batch, &options, ProgressMode::Never)
-            .expect("ranking");
-    }
-    let rank_rate = refs.len() as f64 / started.elapsed().as_secs_f64();
+    // Resumes a second of `rank_many` in batches of 32.
+    let rank_rate_of = |library: &Matcher| {
+        let started = Instant::now();
+        for batch in refs.chunks(32) {
+            library
+                .rank_many(batch, &options, ProgressMode::Never)
+                .expect("ranking");
+        }
+        refs.len() as f64 / started.elapsed().as_secs_f64()
+    };
+    let rank_rate = rank_rate_of(&library);
     println!(
         "library: encoder in batches of 32 {encoder_rate:.1} resumes/s; rank_many in batches of 32 {rank_rate:.1} resumes/s"
     );
@@ -188,13 +192,7 @@ fn main() {
             index.upsert(vec![changed_job(job, n)], &embedder).is_ok()
         })
     };
-    let started = Instant::now();
-    for batch in refs.chunks(32) {
-        library
-            .rank_many(batch, &options, ProgressMode::Never)
-            .expect("ranking");
-    }
-    let rank_upserts_rate = refs.len() as f64 / started.elapsed().as_secs_f64();
+    let rank_upserts_rate = rank_rate_of(&library);
     let (library_upserts, library_upsert_errors) = upserter.stop();
     println!(
         "library with {} job upserts a second: rank_many in batches of 32 {rank_upserts_rate:.1} resumes/s ({} upserts, {} errors)",
