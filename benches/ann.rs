@@ -1,10 +1,12 @@
 //! Approximate against exact search at catalog scale: build rate, memory per
 //! job, latency (p50/p99) and recall@10 against exact search, without a
-//! filter and with filters that keep 1% and 20% of the jobs, through the
+//! filter and with filters that keep 1%, 5% and 20% of the jobs, through the
 //! same `JobIndex` search the matcher uses. Prints one JSON object.
 //!
 //! Usage: `cargo bench -p jobfit --bench ann -- [--jobs 1000000] [--queries 500]
-//! [--storage f32|f16|i8] [--ef 32,64,128,256] [--threshold] [--out FILE]`
+//! [--storage f32|f16|i8] [--ef 32,64,128,256] [--ef-filtered 64,128,256] [--threshold]
+//! [--out FILE]` (`--ef`: the expansions tried without a filter,
+//! `--ef-filtered`: with one)
 //!
 //! The vectors look like real ones: about 50,000 real job texts of the shared
 //! data (O*NET task statements and alternate titles, ESCO occupation
@@ -16,7 +18,7 @@
 //! embeddings of texts in none of those sources (JobBERT vacancy titles and
 //! LiveCareer resumes). The real embeddings are cached under
 //! `target/ann-bench/`. Each job has metadata `region` (100 values: a filter
-//! on one keeps 1%) and `category` (5 values: 20%).
+//! on one keeps 1%), `segment` (20 values: 5%) and `category` (5 values: 20%).
 //!
 //! `--threshold` instead times exact search alone at 10k to 1M jobs, which
 //! is how `ANN_AUTO_MIN_JOBS` was chosen.
@@ -39,6 +41,7 @@ struct Args {
     queries: usize,
     storage: AnnStorage,
     ef: Vec<usize>,
+    ef_filtered: Vec<usize>,
     threshold: bool,
     out: Option<PathBuf>,
 }
@@ -53,6 +56,7 @@ fn parse() -> Result<Args> {
         queries: 500,
         storage: AnnStorage::F32,
         ef: vec![32, 64, 128, 256],
+        ef_filtered: vec![64, 128, 256],
         threshold: false,
         out: None,
     };
@@ -65,6 +69,12 @@ fn parse() -> Result<Args> {
             "--storage" => args.storage = value()?.parse()?,
             "--ef" => {
                 args.ef = value()?
+                    .split(',')
+                    .map(|v| v.trim().parse())
+                    .collect::<Result<_, _>>()?
+            }
+            "--ef-filtered" => {
+                args.ef_filtered = value()?
                     .split(',')
                     .map(|v| v.trim().parse())
                     .collect::<Result<_, _>>()?
@@ -320,6 +330,7 @@ fn catalog(n: usize) -> Result<Catalog> {
         .map(|i| {
             Job::new(i.to_string(), format!("job {i}"))
                 .with_metadata("region", (i % 100).to_string())
+                .with_metadata("segment", (i % 20).to_string())
                 .with_metadata("category", (i % 5).to_string())
         })
         .collect();
@@ -372,6 +383,7 @@ fn main() -> Result<()> {
     let filters = [
         ("none", JobFilter::new()),
         ("1%", JobFilter::new().with_metadata("region", "7")),
+        ("5%", JobFilter::new().with_metadata("segment", "3")),
         ("20%", JobFilter::new().with_metadata("category", "2")),
     ];
     let mut rows_out = Vec::new();
@@ -385,9 +397,18 @@ fn main() -> Result<()> {
         }));
         // Each row as it comes, so that a run cut short keeps what it measured.
         eprintln!("{}", rows_out[rows_out.len() - 1]);
-        for &ef in &args.ef {
+        let efs = if filter.is_empty() {
+            &args.ef
+        } else {
+            &args.ef_filtered
+        };
+        for &ef in efs {
             // Only the search expansion changes: no rebuild.
-            index.set_ann_expansion(ef);
+            if filter.is_empty() {
+                index.set_ann_expansion(ef);
+            } else {
+                index.set_ann_filtered_expansion(ef);
+            }
             for mode in [SearchMode::Ann, SearchMode::Auto] {
                 let (times, found) = time_queries(&index, &queries, filter, mode)?;
                 let qps = throughput(&index, &queries, filter, mode);
@@ -408,6 +429,7 @@ fn main() -> Result<()> {
         "queries": queries.len(),
         "storage": format!("{:?}", args.storage).to_lowercase(),
         "graph": {"connectivity": options.connectivity, "expansion_add": options.expansion_add},
+        "defaults": {"expansion_search": options.expansion_search, "expansion_filtered": options.expansion_filtered},
         "build_seconds": build_s,
         "build_jobs_per_second": n as f64 / build_s,
         "ann_bytes_per_job": ann_bytes as f64 / n as f64,

@@ -478,11 +478,20 @@ impl State {
                 }
                 let rows = ArrayView2::from_shape((names.len() / dim, dim), &names)
                     .map_err(|error| error.to_string())?;
+                // A posting whose text changed usually keeps its names: then
+                // neither the name rows nor their approximate index change.
+                let same_names = self.job(position).is_some()
+                    && self
+                        .names
+                        .as_ref()
+                        .is_none_or(|store| store.has_names(position, rows));
                 if let Some(ann) = &mut self.ann {
                     ann.jobs
                         .set(position, &vector)
                         .map_err(|error| error.to_string())?;
-                    if let (Some(ann_names), Some(store)) = (&mut ann.names, &self.names) {
+                    if let (Some(ann_names), Some(store), false) =
+                        (&mut ann.names, &self.names, same_names)
+                    {
                         for ordinal in 0..store.rows_of(position).len() {
                             ann_names
                                 .remove(name_key(position, ordinal))
@@ -498,7 +507,7 @@ impl State {
                 self.vectors
                     .set(position, &vector)
                     .map_err(|error| error.to_string())?;
-                if let Some(store) = &mut self.names {
+                if let (Some(store), false) = (&mut self.names, same_names) {
                     store
                         .set_job(position, rows)
                         .map_err(|error| error.to_string())?;
@@ -824,13 +833,25 @@ impl JobIndex {
     }
 
     /// Sets the candidates kept while searching the approximate indexes
-    /// (`ef`; larger: higher recall, slower).
+    /// without a filter (`ef`; larger: higher recall, slower).
     pub fn set_ann_expansion(&self, expansion: usize) {
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
         if let Some(ann) = &mut state.ann {
             ann.jobs.set_expansion_search(expansion);
             if let Some(names) = &mut ann.names {
                 names.set_expansion_search(expansion);
+            }
+        }
+    }
+
+    /// Sets the candidates kept while a filtered search walks the
+    /// approximate indexes (see [`AnnOptions::expansion_filtered`]).
+    pub fn set_ann_filtered_expansion(&self, expansion: usize) {
+        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(ann) = &mut state.ann {
+            ann.jobs.set_expansion_filtered(expansion);
+            if let Some(names) = &mut ann.names {
+                names.set_expansion_filtered(expansion);
             }
         }
     }

@@ -35,9 +35,11 @@ const NO_OWNER: u32 = u32::MAX;
 /// One vector per name of each job (see [`job_names`]).
 ///
 /// A job's names are consecutive rows, its title first. Replacing a job's
-/// names appends new rows and removes the old ones, so rows of other jobs
-/// never move; [`JobNames::compacted`] renumbers them job by job (what an
-/// index snapshot stores).
+/// names with as many names overwrites its rows; with another number of
+/// names it appends new rows and removes the old ones. Once removed rows
+/// outnumber half the live ones the rows are renumbered job by job (see
+/// [`JobNames::compacted`], what an index snapshot stores), so row numbers
+/// hold only until the next change.
 #[derive(Debug, Clone)]
 pub struct JobNames {
     vectors: ExactIndex,
@@ -48,6 +50,9 @@ pub struct JobNames {
     /// Rows that are not removed.
     live: usize,
 }
+
+/// Removed rows below this many are never compacted away.
+const COMPACT_MIN_REMOVED: usize = 4096;
 
 /// Below this many names the best-name scores are computed on the calling thread.
 const PARALLEL_MIN_NAMES: usize = 16_384;
@@ -150,13 +155,26 @@ impl JobNames {
         let owner = u32::try_from(position).map_err(|_| MatchError::InvalidVector {
             message: "job names support at most 2^32 jobs".into(),
         })?;
+        let old = self.rows_of(position);
+        if old.len() == vectors.nrows() && !old.is_empty() {
+            // As many names as before (an edited alias, or the same names):
+            // overwrite the rows in place, after checking every one, so that
+            // a refused batch leaves the old names in place.
+            for vector in vectors.rows() {
+                self.vectors.check_query(&as_slice(vector))?;
+            }
+            for (row, vector) in old.zip(vectors.rows()) {
+                self.vectors.set(row, &as_slice(vector))?;
+            }
+            return Ok(());
+        }
         let first = self.vectors.rows();
         let start = u32::try_from(first).map_err(|_| MatchError::InvalidVector {
             message: "job names support at most 2^32 names".into(),
         })?;
         // Append first: a refused batch leaves the old names in place.
         self.vectors.add(vectors)?;
-        self.remove_job(position);
+        self.remove_rows(position);
         if self.spans.len() <= position {
             self.spans.resize(position + 1, (0, 0));
         }
@@ -164,11 +182,39 @@ impl JobNames {
         self.owners
             .extend(std::iter::repeat_n(owner, vectors.nrows()));
         self.live += vectors.nrows();
+        self.compact_if_sparse();
         Ok(())
+    }
+
+    /// Whether the job at `position` has exactly these name vectors.
+    pub fn has_names(&self, position: usize, vectors: ArrayView2<'_, f32>) -> bool {
+        let rows = self.rows_of(position);
+        rows.len() == vectors.nrows()
+            && rows.zip(vectors.rows()).all(|(row, vector)| {
+                self.vectors
+                    .vector(row)
+                    .is_some_and(|stored| stored.iter().eq(vector.iter()))
+            })
+    }
+
+    /// Renumbers the rows once removed rows outnumber half the live ones
+    /// (and a few thousand), so that a catalog whose jobs change all day
+    /// keeps its memory and its search cost bounded.
+    fn compact_if_sparse(&mut self) {
+        let removed = self.removed_rows();
+        if removed >= COMPACT_MIN_REMOVED && removed > self.live / 2 {
+            *self = self.compacted();
+        }
     }
 
     /// Removes the names of the job at `position`.
     pub fn remove_job(&mut self, position: usize) {
+        self.remove_rows(position);
+        self.compact_if_sparse();
+    }
+
+    /// Removes the rows of the job at `position`, renumbering nothing.
+    fn remove_rows(&mut self, position: usize) {
         for row in self.rows_of(position) {
             // The exact index never fails to remove.
             let _ = self.vectors.remove(row);
@@ -238,6 +284,14 @@ impl JobNames {
     }
 }
 
+/// A row as a slice, copied only when it is not contiguous.
+fn as_slice(row: ndarray::ArrayView1<'_, f32>) -> std::borrow::Cow<'_, [f32]> {
+    match row.to_slice() {
+        Some(slice) => std::borrow::Cow::Borrowed(slice),
+        None => std::borrow::Cow::Owned(row.to_vec()),
+    }
+}
+
 fn check_count(count: usize) -> Result<()> {
     if count > MAX_NAMES_PER_JOB {
         return Err(MatchError::InvalidVector {
@@ -278,5 +332,40 @@ mod tests {
         names.remove_job(1);
         assert_eq!(names.len(), 1);
         assert_eq!(names.best_of(1, &[1.0, 0.0]), None);
+    }
+
+    #[test]
+    fn as_many_names_overwrite_and_removed_rows_are_reclaimed() {
+        let vectors =
+            ExactIndex::from_flat(2, vec![1.0, 0.0, 0.0, 1.0, 0.6, 0.8, 0.8, 0.6]).unwrap();
+        let mut names = JobNames::from_counts(vectors, &[2, 2]).unwrap();
+        assert!(names.has_names(1, array![[0.6, 0.8], [0.8, 0.6]].view()));
+        names
+            .set_job(0, array![[0.0, 1.0], [1.0, 0.0]].view())
+            .unwrap();
+        assert_eq!(names.rows_of(0), 0..2);
+        assert_eq!(names.removed_rows(), 0);
+        assert!(names.has_names(0, array![[0.0, 1.0], [1.0, 0.0]].view()));
+        assert!(!names.has_names(0, array![[1.0, 0.0], [0.0, 1.0]].view()));
+        // A refused row leaves the old names in place.
+        assert!(
+            names
+                .set_job(0, array![[0.0, f32::NAN], [1.0, 0.0]].view())
+                .is_err()
+        );
+        assert!(names.has_names(0, array![[0.0, 1.0], [1.0, 0.0]].view()));
+        // One name, then three, many times: never more than the live rows
+        // plus the compaction threshold.
+        for i in 0..10_000 {
+            let count = if i % 2 == 0 { 1 } else { 3 };
+            let rows = ndarray::Array2::from_elem((count, 2), 0.5);
+            names.set_job(0, rows.view()).unwrap();
+            assert!(names.vectors().rows() <= names.len() + COMPACT_MIN_REMOVED + 3);
+        }
+        assert_eq!(names.len(), 3 + 2);
+        let best = names.best_scores(&[0.6, 0.8], 2).unwrap();
+        assert!((best[0] - 0.7).abs() < 1e-6);
+        assert!((best[1] - 1.0).abs() < 1e-6);
+        assert_eq!(names.owner(names.rows_of(1).start), Some(1));
     }
 }

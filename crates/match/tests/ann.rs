@@ -90,6 +90,59 @@ fn approximate_search_finds_what_exact_search_finds() {
 }
 
 #[test]
+fn filtered_and_unfiltered_searches_keep_their_own_number_of_candidates() {
+    let data = clustered(3000, 32, 21);
+    let queries = clustered(30, 32, 22);
+    let mut exact = ExactIndex::new(32).unwrap();
+    exact.add(data.view()).unwrap();
+    let keep = |position: usize| position % 10 == 3;
+    // An expansion past the number of vectors walks every reachable node:
+    // the search is then exact. Only the kind of search it is set for
+    // (unfiltered or filtered) becomes exact.
+    let wide = |expansion_search, expansion_filtered| {
+        let mut ann = AnnIndex::new(
+            32,
+            AnnOptions {
+                expansion_search,
+                expansion_filtered,
+                ..AnnOptions::default()
+            },
+        )
+        .unwrap();
+        ann.add(data.view()).unwrap();
+        ann
+    };
+    let recalls = |ann: &AnnIndex| {
+        let (mut plain, mut filtered) = (0.0, 0.0);
+        for query in queries.rows() {
+            let query = query.to_vec();
+            let truth = exact.search(&query, 10, None).unwrap();
+            plain += recall(&truth, &ann.search(&query, 10, None).unwrap());
+            let truth = exact.search(&query, 10, Some(&keep)).unwrap();
+            let found = ann.search(&query, 10, Some(&keep)).unwrap();
+            assert_eq!(found.len(), 10);
+            filtered += recall(&truth, &found);
+        }
+        (plain / 30.0, filtered / 30.0)
+    };
+    let (plain, filtered) = recalls(&wide(4096, 8));
+    assert_eq!(plain, 1.0);
+    assert!(filtered < 1.0, "filtered recall {filtered} with ef 8");
+    let (plain, filtered) = recalls(&wide(8, 4096));
+    assert!(plain < 1.0, "recall {plain} with ef 8");
+    assert_eq!(filtered, 1.0);
+    // Out of range is refused.
+    let options = AnnOptions {
+        expansion_filtered: 4,
+        ..AnnOptions::default()
+    };
+    assert!(matches!(
+        AnnIndex::new(32, options),
+        Err(MatchError::InvalidOption { .. })
+    ));
+}
+
+#[test]
 fn vectors_are_replaced_removed_saved_and_viewed() {
     let data = clustered(200, 16, 3);
     let mut ann = AnnIndex::new(16, AnnOptions::default()).unwrap();

@@ -179,6 +179,49 @@ fn an_upsert_embeds_only_the_part_of_a_job_that_changed() {
 }
 
 #[test]
+fn a_job_changed_all_day_keeps_the_memory_of_its_names_bounded() {
+    let (index, embedder) = fixture_index();
+    let index = Arc::new(index);
+    let embedder = Arc::new(embedder);
+    index.upsert(vec![welder()], &embedder).unwrap();
+    let rows = |index: &JobIndex| index.names().unwrap().vectors().rows();
+    let start = rows(&index);
+    let live = index.names().unwrap().len();
+    // New descriptions, the same names: no name row is added.
+    for n in 0..20 {
+        let job = welder().with_description(format!("Welds steel frames, opening {n}."));
+        index.upsert(vec![job], &embedder).unwrap();
+    }
+    assert_eq!(rows(&index), start);
+    // Another alias every time, as many names: the rows are overwritten.
+    for n in 0..20 {
+        let job = welder().with_aliases([format!("Fabricator {n}")]);
+        index.upsert(vec![job], &embedder).unwrap();
+    }
+    assert_eq!(rows(&index), start);
+    // Another number of names every time: removed rows are reclaimed.
+    let mut most = 0;
+    for n in 0..3_000 {
+        let aliases: Vec<String> = (0..n % 4).map(|a| format!("Welder grade {a}")).collect();
+        index
+            .upsert(vec![welder().with_aliases(aliases)], &embedder)
+            .unwrap();
+        most = most.max(rows(&index));
+    }
+    assert!(
+        most <= live + 4 + (live / 2).max(4096),
+        "{most} rows for {live} names"
+    );
+    // And the index still ranks as one built from scratch.
+    let matcher = Matcher::from_index(Arc::clone(&index), Arc::clone(&embedder)).unwrap();
+    let rebuilt = JobIndex::build(index.catalog().unwrap(), &embedder, &options()).unwrap();
+    let fresh = Matcher::new(rebuilt, Arc::clone(&embedder)).unwrap();
+    for query in ["welder", "nurse", "welder grade 1"] {
+        assert_eq!(ranking(&matcher, query), ranking(&fresh, query), "{query}");
+    }
+}
+
+#[test]
 fn searches_see_changes_and_match_a_rebuilt_index() {
     let (index, embedder) = fixture_index();
     let index = Arc::new(index);
