@@ -73,6 +73,7 @@ fn args() -> Args {
             "--levels" => {
                 out.levels = value()
                     .split(',')
+                    .filter(|level| !level.is_empty())
                     .map(|level| level.parse().expect("--levels 1,8,32"))
                     .collect();
             }
@@ -92,6 +93,8 @@ fn repo() -> PathBuf {
 }
 
 fn main() {
+    // As `jobfit serve` does (unless the allocator is set in the environment).
+    let tuned = jobfit_serve::tune_allocator();
     let args = args();
     let model = std::env::var_os("JOBFIT_MODEL_DIR")
         .map(PathBuf::from)
@@ -106,11 +109,16 @@ fn main() {
             .map(|resume| resume.expect("a resume").text)
             .collect();
     println!(
-        "machine: {} cores, {} ({}); load at start: {}; backend: flex (the default CPU engine)",
+        "machine: {} cores, {} ({}); load at start: {}; backend: flex (the default CPU engine); allocator {}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         cpu_model(),
         cpu_features(),
-        load_average()
+        load_average(),
+        if tuned {
+            "tuned as by jobfit serve"
+        } else {
+            "as the environment sets it"
+        }
     );
     println!(
         "{} LiveCareer resumes, O*NET catalog, model {}, micro-batching {}, explain {}",
@@ -147,61 +155,66 @@ fn main() {
     let live_dir = live.path().join("index");
     copy_dir(&cache, &live_dir);
 
-    // 1. The bare library.
-    let cleaner = Cleaner::default();
-    let cleaned: Vec<String> = resumes.iter().map(|text| cleaner.clean(text)).collect();
-    let refs: Vec<&str> = cleaned.iter().map(String::as_str).collect();
-    plain.embed(&refs[..refs.len().min(32)]).expect("warm-up");
-    let started = Instant::now();
-    for batch in refs.chunks(32) {
-        plain.embed(batch).expect("embedding");
-    }
-    let encoder_rate = refs.len() as f64 / started.elapsed().as_secs_f64();
-    let plain = Arc::new(plain);
-    let library = Matcher::from_index(Arc::clone(&index), Arc::clone(&plain)).expect("matcher");
-    let options = RecommendOptions::default().with_explain(args.explain);
-    // Resumes a second of `rank_many` in batches of 32.
-    let rank_rate_of = |library: &Matcher| {
+    let jobs = Arc::new(catalog.jobs().to_vec());
+    // 1. The bare library (not needed for a soak alone: `--levels ""`).
+    let (encoder_rate, rank_rate, rank_upserts_rate) = if args.levels.is_empty() {
+        (0.0, 0.0, 0.0)
+    } else {
+        let cleaner = Cleaner::default();
+        let cleaned: Vec<String> = resumes.iter().map(|text| cleaner.clean(text)).collect();
+        let refs: Vec<&str> = cleaned.iter().map(String::as_str).collect();
+        plain.embed(&refs[..refs.len().min(32)]).expect("warm-up");
         let started = Instant::now();
         for batch in refs.chunks(32) {
-            library
-                .rank_many(batch, &options, ProgressMode::Never)
-                .expect("ranking");
+            plain.embed(batch).expect("embedding");
         }
-        refs.len() as f64 / started.elapsed().as_secs_f64()
+        let encoder_rate = refs.len() as f64 / started.elapsed().as_secs_f64();
+        let plain = Arc::new(plain);
+        let library = Matcher::from_index(Arc::clone(&index), Arc::clone(&plain)).expect("matcher");
+        let options = RecommendOptions::default().with_explain(args.explain);
+        // Resumes a second of `rank_many` in batches of 32.
+        let rank_rate_of = |library: &Matcher| {
+            let started = Instant::now();
+            for batch in refs.chunks(32) {
+                library
+                    .rank_many(batch, &options, ProgressMode::Never)
+                    .expect("ranking");
+            }
+            refs.len() as f64 / started.elapsed().as_secs_f64()
+        };
+        let rank_rate = rank_rate_of(&library);
+        println!(
+            "library: encoder in batches of 32 {encoder_rate:.1} resumes/s; rank_many in batches of 32 {rank_rate:.1} resumes/s"
+        );
+        drop(library);
+        // The library under the same stream of upserts (on a copy of the index),
+        // the baseline of the service's run with upserts: the upserts' embedding
+        // takes its share of the same two cores in both.
+        let upserted = tempfile::tempdir().expect("a temporary directory");
+        copy_dir(&cache, &upserted.path().join("index"));
+        let upserted_index =
+            Arc::new(JobIndex::open(upserted.path().join("index")).expect("a copy of the index"));
+        let library =
+            Matcher::from_index(Arc::clone(&upserted_index), Arc::clone(&plain)).expect("matcher");
+        let upserter = {
+            let index = Arc::clone(&upserted_index);
+            let embedder = Arc::clone(&plain);
+            Upserter::start_with(&jobs, args.upsert_rate, move |job, n| {
+                index.upsert(vec![changed_job(job, n)], &embedder).is_ok()
+            })
+        };
+        let rank_upserts_rate = rank_rate_of(&library);
+        let (library_upserts, library_upsert_errors) = upserter.stop();
+        println!(
+            "library with {} job upserts a second: rank_many in batches of 32 {rank_upserts_rate:.1} resumes/s ({} upserts, {} errors)",
+            args.upsert_rate,
+            library_upserts.len(),
+            library_upsert_errors
+        );
+        drop(library);
+        drop(upserted_index);
+        (encoder_rate, rank_rate, rank_upserts_rate)
     };
-    let rank_rate = rank_rate_of(&library);
-    println!(
-        "library: encoder in batches of 32 {encoder_rate:.1} resumes/s; rank_many in batches of 32 {rank_rate:.1} resumes/s"
-    );
-    drop(library);
-    // The library under the same stream of upserts (on a copy of the index),
-    // the baseline of the service's run with upserts: the upserts' embedding
-    // takes its share of the same two cores in both.
-    let jobs = Arc::new(catalog.jobs().to_vec());
-    let upserted = tempfile::tempdir().expect("a temporary directory");
-    copy_dir(&cache, &upserted.path().join("index"));
-    let upserted_index =
-        Arc::new(JobIndex::open(upserted.path().join("index")).expect("a copy of the index"));
-    let library =
-        Matcher::from_index(Arc::clone(&upserted_index), Arc::clone(&plain)).expect("matcher");
-    let upserter = {
-        let index = Arc::clone(&upserted_index);
-        let embedder = Arc::clone(&plain);
-        Upserter::start_with(&jobs, args.upsert_rate, move |job, n| {
-            index.upsert(vec![changed_job(job, n)], &embedder).is_ok()
-        })
-    };
-    let rank_upserts_rate = rank_rate_of(&library);
-    let (library_upserts, library_upsert_errors) = upserter.stop();
-    println!(
-        "library with {} job upserts a second: rank_many in batches of 32 {rank_upserts_rate:.1} resumes/s ({} upserts, {} errors)",
-        args.upsert_rate,
-        library_upserts.len(),
-        library_upsert_errors
-    );
-    drop(library);
-    drop(upserted_index);
 
     // 2. The service.
     let mut embedder = TextEmbedder::from_dir(&model, &device).expect("the model");
@@ -529,6 +542,17 @@ fn soak(addr: SocketAddr, resumes: &[String], jobs: &Arc<Vec<jobfit_text::Job>>,
         rss_first / 1024,
         load_average()
     );
+    // RSS every minute after, to tell growth that levels off from a leak.
+    let mut minute = 1;
+    loop {
+        let next = first_minute + Duration::from_secs(60 * minute);
+        if next >= deadline {
+            break;
+        }
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+        minute += 1;
+        println!("soak: minute {minute}: RSS {} MiB", rss_kib() / 1024);
+    }
     for handle in handles {
         handle.join().expect("a soak client");
     }

@@ -198,6 +198,8 @@ pub fn run(args: ServeArgs) -> Result<()> {
         println!("{}", jobfit_serve::hash_key(key));
         return Ok(());
     }
+    // Before any thread starts: the allocator's arenas are made per thread.
+    jobfit_serve::tune_allocator();
     let config = config(&args)?;
     jobfit_serve::init_logging(config.log_format);
     let mut embedder = load_embedder(&config.model, None, None, None)?;
