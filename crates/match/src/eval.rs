@@ -91,9 +91,7 @@ pub fn rankings(
         explain: false,
         ..options.clone()
     };
-    Ok(matcher
-        .rank_many(&texts, &options, progress)?
-        .into_iter()
-        .map(|hits| hits.into_iter().map(|hit| hit.job.id.clone()).collect())
-        .collect())
+    matcher.rank_many_map(&texts, &options, progress, |hits| {
+        hits.into_iter().map(|hit| hit.job.id.clone()).collect()
+    })
 }

@@ -650,6 +650,24 @@ impl Matcher {
         options: &RecommendOptions,
         progress: ProgressMode,
     ) -> Result<Vec<Vec<JobHit>>> {
+        self.rank_many_map(queries, options, progress, |hits| hits)
+    }
+
+    /// [`Matcher::rank_many`], keeping of each query's hits only what `map`
+    /// makes of them, as each batch of queries is ranked: the ids of the
+    /// hits, say, rather than thousands of lists of whole jobs (which a
+    /// PostgreSQL store reads afresh for every hit).
+    ///
+    /// # Errors
+    ///
+    /// As [`Matcher::rank_many`].
+    pub fn rank_many_map<T>(
+        &self,
+        queries: &[&str],
+        options: &RecommendOptions,
+        progress: ProgressMode,
+        mut map: impl FnMut(Vec<JobHit>) -> T,
+    ) -> Result<Vec<T>> {
         self.check(options)?;
         let cleaned = queries
             .iter()
@@ -660,7 +678,7 @@ impl Matcher {
         let mut out = Vec::with_capacity(cleaned.len());
         for chunk in cleaned.chunks(256) {
             let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
-            out.extend(self.rank_cleaned(&refs, options)?);
+            out.extend(self.rank_cleaned(&refs, options)?.into_iter().map(&mut map));
             bar.inc(chunk.len() as u64);
         }
         bar.finish_and_clear();

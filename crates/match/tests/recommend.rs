@@ -107,6 +107,31 @@ fn a_resume_that_cleans_to_nothing_is_refused() {
 }
 
 #[test]
+fn ranking_many_queries_keeps_what_the_map_makes_of_each() {
+    let matcher = tiny_matcher();
+    let queries = ["nurse", "welder who reads blueprints", "software engineer"];
+    let full = matcher
+        .rank_many(&queries, &quiet(), ProgressMode::Never)
+        .unwrap();
+    let mut calls = 0;
+    let mapped = matcher
+        .rank_many_map(&queries, &quiet(), ProgressMode::Never, |hits| {
+            calls += 1;
+            hits.into_iter()
+                .map(|hit| hit.job.id.clone())
+                .collect::<Vec<_>>()
+        })
+        .unwrap();
+    assert_eq!(calls, 3);
+    let expected: Vec<Vec<String>> = full
+        .iter()
+        .map(|hits| hits.iter().map(|hit| hit.job.id.clone()).collect())
+        .collect();
+    assert_eq!(mapped, expected);
+    assert!(mapped.iter().all(|ids| !ids.is_empty()));
+}
+
+#[test]
 fn dense_scores_are_the_cosine_of_independent_embeddings() {
     let matcher = tiny_matcher();
     let embedder = matcher.embedder();
