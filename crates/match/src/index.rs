@@ -835,23 +835,22 @@ impl JobIndex {
     /// Sets the candidates kept while searching the approximate indexes
     /// without a filter (`ef`; larger: higher recall, slower).
     pub fn set_ann_expansion(&self, expansion: usize) {
-        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(ann) = &mut state.ann {
-            ann.jobs.set_expansion_search(expansion);
-            if let Some(names) = &mut ann.names {
-                names.set_expansion_search(expansion);
-            }
-        }
+        self.change_ann(|ann| ann.set_expansion_search(expansion));
     }
 
     /// Sets the candidates kept while a filtered search walks the
     /// approximate indexes (see [`AnnOptions::expansion_filtered`]).
     pub fn set_ann_filtered_expansion(&self, expansion: usize) {
+        self.change_ann(|ann| ann.set_expansion_filtered(expansion));
+    }
+
+    /// Applies `change` to the approximate index of the jobs and of their names.
+    fn change_ann(&self, change: impl Fn(&mut AnnIndex)) {
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
         if let Some(ann) = &mut state.ann {
-            ann.jobs.set_expansion_filtered(expansion);
+            change(&mut ann.jobs);
             if let Some(names) = &mut ann.names {
-                names.set_expansion_filtered(expansion);
+                change(names);
             }
         }
     }
