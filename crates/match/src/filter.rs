@@ -149,14 +149,13 @@ impl FilterIndex {
         }
     }
 
-    /// The positions `filter` keeps, in no order, when it constrains metadata
-    /// alone: the postings then decide it whole (values normalized as
-    /// [`JobFilter::matches`] compares them), without reading a job. `None`
-    /// when it has another constraint (location, salary) or none.
-    pub(crate) fn exact(&self, filter: &JobFilter) -> Option<Vec<usize>> {
-        if filter.location.is_some() || filter.salary.is_some() {
-            return None;
-        }
+    /// The positions that pass `filter`'s metadata constraints, in no
+    /// order: the intersection of their postings (values normalized as
+    /// [`JobFilter::matches`] compares them), read without a job. Exactly
+    /// the jobs the filter keeps when it constrains metadata alone, a
+    /// superset when it also constrains location or salary; `None` when it
+    /// has no metadata constraint and every job is a candidate.
+    pub(crate) fn candidates(&self, filter: &JobFilter) -> Option<Vec<usize>> {
         let mut sets = Vec::with_capacity(filter.metadata.len());
         for (key, wanted) in &filter.metadata {
             match self
@@ -177,26 +176,6 @@ impl FilterIndex {
                 .map(|&position| position as usize)
                 .collect(),
         )
-    }
-
-    /// The positions that can pass `filter`'s metadata constraints (a
-    /// superset of those the whole filter keeps), or `None` when it has no
-    /// metadata constraint and every job is a candidate.
-    pub(crate) fn candidates(&self, filter: &JobFilter) -> Option<Vec<usize>> {
-        let mut smallest: Option<&HashSet<u32>> = None;
-        for (key, wanted) in &filter.metadata {
-            let Some(positions) = self
-                .metadata
-                .get(key)
-                .and_then(|values| values.get(&normalized(wanted)))
-            else {
-                return Some(Vec::new());
-            };
-            if smallest.is_none_or(|best| positions.len() < best.len()) {
-                smallest = Some(positions);
-            }
-        }
-        smallest.map(|positions| positions.iter().map(|&p| p as usize).collect())
     }
 }
 
@@ -362,15 +341,20 @@ mod tests {
             JobFilter::new().with_metadata("team", "x"),
         ] {
             let brute: Vec<usize> = (0..now.len()).filter(|&p| filter.matches(now[p])).collect();
-            let mut kept = index.exact(&filter).unwrap();
+            let mut kept = index.candidates(&filter).unwrap();
             kept.sort_unstable();
             assert_eq!(kept, brute, "{filter:?}");
         }
-        // Other constraints are not the postings' to decide.
+        // Other constraints are not the postings' to decide: with one, the
+        // postings give the jobs its metadata keeps, for a check job by job.
         let located = JobFilter::new()
             .with_metadata("remote", "yes")
             .with_location(LocationFilter::Equals("Paris".into()));
-        assert_eq!(index.exact(&located), None);
+        let mut candidates = index.candidates(&located).unwrap();
+        candidates.sort_unstable();
+        assert_eq!(candidates, [0, 1, 2, 3]);
+        assert!(candidates.iter().all(|&p| !located.matches(now[p])));
+        assert_eq!(index.candidates(&JobFilter::new()), None);
     }
 
     #[test]

@@ -607,12 +607,11 @@ impl State {
         if filter.is_empty() {
             return None;
         }
-        if let Some(kept) = self.filters.exact(filter) {
-            return Some(kept);
-        }
         let candidates = self.filters.candidates(filter);
         let keep = |&position: &usize| self.job(position).is_some_and(|job| filter.matches(job));
         Some(match candidates {
+            // The postings decide a filter of metadata alone: no job is read.
+            Some(kept) if filter.location.is_none() && filter.salary.is_none() => kept,
             Some(candidates) => candidates.into_iter().filter(keep).collect(),
             None => (0..self.jobs.len()).filter(keep).collect(),
         })
@@ -1477,15 +1476,14 @@ impl JobIndex {
                         let old = state.job(position);
                         let vector = vector.or_else(|| {
                             old.filter(|old| self.fields.text(old) == texts[i])
-                                .and_then(|_| state.vectors.vector(position).map(<[f32]>::to_vec))
+                                .and_then(|_| copy_text_vector(&state, position))
                         });
                         let names = names.or_else(|| {
                             old.filter(|old| !self.with_names || job_names(old) == job_names(&job))
-                                .map(|_| copy_vectors(&state, position).1)
+                                .map(|_| copy_name_vectors(&state, position))
                         });
                         vector.zip(names)
                     }
-                    (Some(_), None) => None,
                     (None, Some(position)) if state.hashes[position] == hashes[i] => {
                         if identical[i] {
                             report.unchanged += 1;
@@ -1493,8 +1491,9 @@ impl JobIndex {
                         }
                         Some(copy_vectors(&state, position))
                     }
-                    (None, None) => None,
-                    (None, Some(_)) => None,
+                    // A part embedded for a job that is gone, or nothing
+                    // embedded for a job whose text changed since it was read.
+                    _ => None,
                 };
                 let (vector, names) = match vectors {
                     Some(vectors) => vectors,
@@ -1998,20 +1997,27 @@ pub(crate) fn blend(text: f32, name: f32, name_weight: f32) -> f32 {
 
 /// The vectors stored for the job at `position`: (text, names row-major).
 fn copy_vectors(state: &State, position: usize) -> (Vec<f32>, Vec<f32>) {
-    let vector = state
-        .vectors
-        .vector(position)
-        .map(<[f32]>::to_vec)
-        .unwrap_or_default();
-    let names = state.names.as_ref().map_or_else(Vec::new, |names| {
+    (
+        copy_text_vector(state, position).unwrap_or_default(),
+        copy_name_vectors(state, position),
+    )
+}
+
+/// The text vector stored at `position`.
+fn copy_text_vector(state: &State, position: usize) -> Option<Vec<f32>> {
+    state.vectors.vector(position).map(<[f32]>::to_vec)
+}
+
+/// The name vectors stored at `position`, row-major (none without names).
+fn copy_name_vectors(state: &State, position: usize) -> Vec<f32> {
+    state.names.as_ref().map_or_else(Vec::new, |names| {
         names
             .rows_of(position)
             .filter_map(|row| names.vectors().vector(row))
             .flatten()
             .copied()
             .collect()
-    });
-    (vector, names)
+    })
 }
 
 impl JobStore for JobIndex {
