@@ -86,7 +86,8 @@ const ALLOCATOR_ENV: &[&str] = &[
 /// raising that threshold to the largest block freed so far, which lets
 /// such blocks pile up in the arenas. Measured with the load harness's
 /// soak (`benches/load.rs`, the README): RSS grew from 878 to 1,027 MiB
-/// over 10 minutes without this and stayed within 485 to 503 MiB with it.
+/// over 10 minutes without this, and stayed between 438 and 509 MiB with it
+/// (487 after the first minute).
 ///
 /// Call it once, first thing, from a binary that serves. Does nothing on
 /// other platforms or when the user set the allocator through the
