@@ -190,6 +190,11 @@ impl Catalog {
         &self.jobs
     }
 
+    /// The jobs, in the order read, without copying them.
+    pub fn into_jobs(self) -> Vec<Job> {
+        self.jobs
+    }
+
     /// The job at a position.
     pub fn get(&self, position: usize) -> Option<&Job> {
         self.jobs.get(position)

@@ -328,3 +328,64 @@ fn a_job_index_searches_through_its_approximate_index_and_keeps_it_live() {
     let error = matcher.recommend("nurse", &options).unwrap_err();
     assert!(matches!(error, MatchError::Unsupported { .. }), "{error}");
 }
+
+#[test]
+fn a_filter_keeping_thousands_of_jobs_is_scored_exactly_in_blocks() {
+    // 20,000 jobs and a filter keeping 10,000 of them: past the size from
+    // which the kept jobs are scored in parallel blocks, under the size that
+    // `auto` scores exactly. The reference is a plain loop over the rows.
+    let (rows, dim) = (20_000, 16);
+    let data = clustered(rows, dim, 31);
+    let queries = clustered(5, dim, 32);
+    let jobs: Vec<Job> = (0..rows)
+        .map(|i| Job::new(format!("j{i}"), "job").with_metadata("half", (i % 2).to_string()))
+        .collect();
+    let mut exact = ExactIndex::new(dim).unwrap();
+    exact.add(data.view()).unwrap();
+    let identity = tiny_embedder("blocks").identity().clone();
+    let mut index = JobIndex::from_parts(
+        Catalog::from_jobs(jobs).unwrap(),
+        exact,
+        identity,
+        JobFields::default(),
+    )
+    .unwrap();
+    index
+        .set_ann(AnnMode::Always, AnnOptions::default())
+        .unwrap();
+    let filter = JobFilter::new().with_metadata("half", "1");
+    for query in queries.rows() {
+        let query = query.to_vec();
+        let mut truth: Vec<(f64, usize)> = (0..rows)
+            .filter(|i| i % 2 == 1)
+            .map(|i| {
+                let score = data
+                    .row(i)
+                    .iter()
+                    .zip(&query)
+                    .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                    .sum();
+                (score, i)
+            })
+            .collect();
+        truth.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for mode in [SearchMode::Exact, SearchMode::Auto] {
+            let hits = index
+                .search(&SearchRequest {
+                    queries: std::slice::from_ref(&query),
+                    name_queries: &[],
+                    k: 10,
+                    filter: &filter,
+                    name_weight: 0.0,
+                    mode,
+                })
+                .unwrap();
+            let ids: Vec<String> = hits.iter().map(|hit| hit.job.id.clone()).collect();
+            let expected: Vec<String> = truth[..10].iter().map(|(_, i)| format!("j{i}")).collect();
+            assert_eq!(ids, expected, "{mode:?}");
+            for (hit, (score, _)) in hits.iter().zip(&truth) {
+                assert!((f64::from(hit.score) - score).abs() < 1e-5);
+            }
+        }
+    }
+}
