@@ -1,12 +1,12 @@
 //! Approximate against exact search at catalog scale: build rate, memory per
 //! job, latency (p50/p99) and recall@10 against exact search, without a
-//! filter and with filters that keep 1%, 5% and 20% of the jobs, through the
+//! filter and with filters that keep 1% to 20% of the jobs, through the
 //! same `JobIndex` search the matcher uses. Prints one JSON object.
 //!
 //! Usage: `cargo bench -p jobfit --bench ann -- [--jobs 1000000] [--queries 500]
 //! [--storage f32|f16|i8] [--ef 32,64,128,256] [--ef-filtered 64,128,256] [--threshold]
-//! [--out FILE]` (`--ef`: the expansions tried without a filter,
-//! `--ef-filtered`: with one)
+//! [--exact-only] [--vectors-only [--at 1000000,5000000]] [--out FILE]` (`--ef`: the
+//! expansions tried without a filter, `--ef-filtered`: with one)
 //!
 //! The vectors look like real ones: about 50,000 real job texts of the shared
 //! data (O*NET task statements and alternate titles, ESCO occupation
@@ -18,10 +18,28 @@
 //! embeddings of texts in none of those sources (JobBERT vacancy titles and
 //! LiveCareer resumes). The real embeddings are cached under
 //! `target/ann-bench/`. Each job has metadata `region` (100 values: a filter
-//! on one keeps 1%), `segment` (20 values: 5%) and `category` (5 values: 20%).
+//! on one keeps 1%), `band` (50 values: 2%), `segment` (20 values: 5%),
+//! `tier` (10 values: 10%) and `category` (5 values: 20%).
+//!
+//! The report gives the process's resident memory after the build and its
+//! peak (Linux).
+//!
+//! `--vectors-only` measures the vector layer alone at sizes past what a
+//! whole `JobIndex` holds in memory (10M jobs: a job's record and metadata
+//! take about 2.6 KB in memory, its f32 vector 1.5 KB): it builds the graph
+//! in steps of 524,288 jobs, writes the exact f32 vectors to a file
+//! (`target/ann-bench/vectors.f32`, removed at the end) instead of holding
+//! them, and at each size in `--at` (and at `--jobs`) times a top-10 search
+//! that walks the graph and, with int8 or f16 storage, rescores its
+//! candidates with their exact vectors read from that file (as the index
+//! rescores from its exact vectors): twice `k` of them, and all `ef`. The
+//! filters are predicates on the position that keep the same shares as the
+//! metadata filters. Recall is against an exact scan of the file.
 //!
 //! `--threshold` instead times exact search alone at 10k to 1M jobs, which
-//! is how `ANN_AUTO_MIN_JOBS` was chosen.
+//! is how `ANN_AUTO_MIN_JOBS` was chosen. `--exact-only` builds no graph and
+//! times the exact search under each filter, which is how
+//! `EXACT_FILTERED_MAX` was chosen.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -29,8 +47,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use jobfit::matching::{
-    AnnMode, AnnOptions, AnnStorage, Catalog, ExactIndex, JobFields, JobFilter, JobIndex, JobStore,
-    SearchMode, SearchRequest,
+    AnnIndex, AnnMode, AnnOptions, AnnStorage, Catalog, ExactIndex, JobFields, JobFilter, JobIndex,
+    JobStore, PositionFilter, SearchMode, SearchRequest, TopK, VectorIndex, dot,
 };
 use jobfit::model::TextEmbedder;
 use jobfit::text::Job;
@@ -43,6 +61,9 @@ struct Args {
     ef: Vec<usize>,
     ef_filtered: Vec<usize>,
     threshold: bool,
+    exact_only: bool,
+    vectors_only: bool,
+    at: Vec<usize>,
     out: Option<PathBuf>,
 }
 
@@ -58,6 +79,9 @@ fn parse() -> Result<Args> {
         ef: vec![32, 64, 128, 256],
         ef_filtered: vec![64, 128, 256],
         threshold: false,
+        exact_only: false,
+        vectors_only: false,
+        at: Vec::new(),
         out: None,
     };
     let mut iter = raw.into_iter();
@@ -80,6 +104,14 @@ fn parse() -> Result<Args> {
                     .collect::<Result<_, _>>()?
             }
             "--threshold" => args.threshold = true,
+            "--exact-only" => args.exact_only = true,
+            "--vectors-only" => args.vectors_only = true,
+            "--at" => {
+                args.at = value()?
+                    .split(',')
+                    .map(|v| v.trim().parse())
+                    .collect::<Result<_, _>>()?
+            }
             "--out" => args.out = Some(value()?.into()),
             other => bail!("unknown argument {other:?}"),
         }
@@ -216,11 +248,21 @@ impl Rng {
 
 /// `n` synthetic job vectors from real ones (see the module docs), row-major.
 fn synthetic(base: &[Vec<f32>], n: usize, dim: usize) -> Vec<f32> {
+    synthetic_rows(base, 0, n, dim)
+}
+
+/// Rows per block of the generator: each block has its own seed, so rows
+/// `first..first + n` can be made alone (`first` a multiple of this).
+const GENERATOR_BLOCK: usize = 4096;
+
+/// Synthetic rows `first..first + n`: the same rows as [`synthetic`] makes.
+fn synthetic_rows(base: &[Vec<f32>], first: usize, n: usize, dim: usize) -> Vec<f32> {
+    assert!(first.is_multiple_of(GENERATOR_BLOCK));
     let mut data = vec![0f32; n * dim];
-    data.par_chunks_mut(dim * 4096)
+    data.par_chunks_mut(dim * GENERATOR_BLOCK)
         .enumerate()
         .for_each(|(block, rows)| {
-            let mut rng = Rng(0x5eed ^ block as u64);
+            let mut rng = Rng(0x5eed ^ (first / GENERATOR_BLOCK + block) as u64);
             for row in rows.chunks_mut(dim) {
                 let a = &base[rng.next_u64() as usize % base.len()];
                 let b = &base[rng.next_u64() as usize % base.len()];
@@ -330,7 +372,9 @@ fn catalog(n: usize) -> Result<Catalog> {
         .map(|i| {
             Job::new(i.to_string(), format!("job {i}"))
                 .with_metadata("region", (i % 100).to_string())
+                .with_metadata("band", (i % 50).to_string())
                 .with_metadata("segment", (i % 20).to_string())
+                .with_metadata("tier", (i % 10).to_string())
                 .with_metadata("category", (i % 5).to_string())
         })
         .collect();
@@ -355,6 +399,9 @@ fn main() -> Result<()> {
     if args.threshold {
         return threshold(&base, &queries, dim, &identity);
     }
+    if args.vectors_only {
+        return vectors_only(&args, &base, &queries, dim);
+    }
     let n = args.jobs;
     let started = Instant::now();
     let data = synthetic(&base, n, dim);
@@ -371,19 +418,25 @@ fn main() -> Result<()> {
     let mut index = JobIndex::from_parts(catalog(n)?, exact, identity, JobFields::default())?;
     // The build rate: the graph (all threads) and the metadata postings.
     let started = Instant::now();
-    index.set_ann(AnnMode::Always, options)?;
+    if !args.exact_only {
+        index.set_ann(AnnMode::Always, options)?;
+    }
     let build_s = started.elapsed().as_secs_f64();
     let ann_bytes = index.ann_memory();
+    let rss_after_build = memory("VmRSS");
     eprintln!(
-        "indexed (graph + metadata) in {build_s:.1} s ({:.0} jobs/s)",
-        n as f64 / build_s
+        "indexed (graph + metadata) in {build_s:.1} s ({:.0} jobs/s), RSS {:.2} GB",
+        n as f64 / build_s,
+        rss_after_build as f64 / 1e9
     );
     let index = Arc::new(index);
 
     let filters = [
         ("none", JobFilter::new()),
         ("1%", JobFilter::new().with_metadata("region", "7")),
+        ("2%", JobFilter::new().with_metadata("band", "7")),
         ("5%", JobFilter::new().with_metadata("segment", "3")),
+        ("10%", JobFilter::new().with_metadata("tier", "3")),
         ("20%", JobFilter::new().with_metadata("category", "2")),
     ];
     let mut rows_out = Vec::new();
@@ -397,7 +450,9 @@ fn main() -> Result<()> {
         }));
         // Each row as it comes, so that a run cut short keeps what it measured.
         eprintln!("{}", rows_out[rows_out.len() - 1]);
-        let efs = if filter.is_empty() {
+        let efs = if args.exact_only {
+            &[][..]
+        } else if filter.is_empty() {
             &args.ef
         } else {
             &args.ef_filtered
@@ -430,8 +485,11 @@ fn main() -> Result<()> {
         "storage": format!("{:?}", args.storage).to_lowercase(),
         "graph": {"connectivity": options.connectivity, "expansion_add": options.expansion_add},
         "defaults": {"expansion_search": options.expansion_search, "expansion_filtered": options.expansion_filtered},
+        "graph_built": !args.exact_only,
         "build_seconds": build_s,
         "build_jobs_per_second": n as f64 / build_s,
+        "rss_bytes_after_build": rss_after_build,
+        "rss_bytes_peak": memory("VmHWM"),
         "ann_bytes_per_job": ann_bytes as f64 / n as f64,
         "exact_bytes_per_job": (dim * 4) as f64,
         "results": rows_out,
@@ -467,6 +525,270 @@ fn threshold(
         serde_json::to_string_pretty(&serde_json::json!({"machine": machine(), "exact": out}))?
     );
     Ok(())
+}
+
+/// The filters of `--vectors-only`: (name, modulus, remainder), keeping the
+/// positions `p % modulus == remainder`, the same shares as the metadata
+/// filters of the main run.
+const POSITION_FILTERS: [(&str, usize, usize); 6] = [
+    ("none", 1, 0),
+    ("1%", 100, 7),
+    ("2%", 50, 7),
+    ("5%", 20, 3),
+    ("10%", 10, 3),
+    ("20%", 5, 2),
+];
+
+/// Jobs added to the graph per step of `--vectors-only`.
+const STEP: usize = GENERATOR_BLOCK * 128;
+
+fn vectors_only(args: &Args, base: &[Vec<f32>], queries: &[Vec<f32>], dim: usize) -> Result<()> {
+    use std::io::Write;
+
+    let options = AnnOptions {
+        storage: args.storage,
+        ..AnnOptions::default()
+    };
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/ann-bench");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("vectors.f32");
+    let mut file = std::io::BufWriter::with_capacity(1 << 22, std::fs::File::create(&path)?);
+    let mut ann = AnnIndex::new(dim, options)?;
+    let mut sizes: Vec<usize> = args
+        .at
+        .iter()
+        .copied()
+        .filter(|&at| at < args.jobs)
+        .collect();
+    sizes.push(args.jobs);
+    sizes.sort_unstable();
+    sizes.dedup();
+    let mut reports = Vec::new();
+    let mut built = 0usize;
+    let mut build_s = 0.0;
+    for &size in &sizes {
+        while built < size {
+            let rows = STEP.min(size - built);
+            // The generator starts at a block boundary: skip to `built`.
+            let first = built / GENERATOR_BLOCK * GENERATOR_BLOCK;
+            let mut data = synthetic_rows(base, first, built + rows - first, dim);
+            data.drain(..(built - first) * dim);
+            let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+            file.write_all(&bytes)?;
+            let positions: Vec<usize> = (built..built + rows).collect();
+            let view = ndarray::ArrayView2::from_shape((rows, dim), &data[..])?;
+            let started = Instant::now();
+            ann.add_at(&positions, view)?;
+            build_s += started.elapsed().as_secs_f64();
+            built += rows;
+            eprintln!(
+                "{built} jobs in the graph: {build_s:.0} s of building ({:.0} jobs/s), RSS {:.2} GB",
+                built as f64 / build_s,
+                memory("VmRSS") as f64 / 1e9
+            );
+        }
+        file.flush()?;
+        let report = measure_vectors(args, &mut ann, &path, size, queries, dim, options)?;
+        let report = serde_json::json!({
+            "jobs": size,
+            "build_seconds": build_s,
+            "build_jobs_per_second": size as f64 / build_s,
+            "graph_bytes_per_job": ann.memory_usage() as f64 / size as f64,
+            "rss_bytes": memory("VmRSS"),
+            "rss_bytes_peak": memory("VmHWM"),
+            "results": report,
+        });
+        eprintln!("{report}");
+        reports.push(report);
+    }
+    drop(file);
+    let _ = std::fs::remove_file(&path);
+    let report = serde_json::json!({
+        "machine": machine(),
+        "mode": "vectors_only",
+        "dim": dim,
+        "queries": queries.len(),
+        "storage": format!("{:?}", args.storage).to_lowercase(),
+        "graph": {"connectivity": options.connectivity, "expansion_add": options.expansion_add},
+        "exact_vectors": "f32, in a file read with pread (the page cache), not in the process",
+        "sizes": reports,
+    });
+    let text = serde_json::to_string_pretty(&report)?;
+    println!("{text}");
+    if let Some(out) = &args.out {
+        write_atomic(out, &text)?;
+    }
+    Ok(())
+}
+
+/// One size of `--vectors-only`: the exact top-10 of every query under
+/// every filter (a scan of the file), then the graph's latency and recall.
+fn measure_vectors(
+    args: &Args,
+    ann: &mut AnnIndex,
+    path: &Path,
+    rows: usize,
+    queries: &[Vec<f32>],
+    dim: usize,
+    options: AnnOptions,
+) -> Result<Vec<serde_json::Value>> {
+    use std::os::unix::fs::FileExt;
+
+    let file = std::fs::File::open(path)?;
+    let row_bytes = dim * 4;
+    let started = Instant::now();
+    // Exact truth: blocks of rows in parallel, each query against each row
+    // once, pushed into the top-k of every filter that keeps the row.
+    let block_rows = 16_384;
+    let fresh = || -> Vec<Vec<TopK>> {
+        queries
+            .iter()
+            .map(|_| POSITION_FILTERS.iter().map(|_| TopK::new(10)).collect())
+            .collect()
+    };
+    let truth = (0..rows.div_ceil(block_rows))
+        .into_par_iter()
+        .map(|block| -> std::io::Result<Vec<Vec<TopK>>> {
+            let first = block * block_rows;
+            let n = block_rows.min(rows - first);
+            let mut bytes = vec![0u8; n * row_bytes];
+            file.read_exact_at(&mut bytes, (first * row_bytes) as u64)?;
+            let values: Vec<f32> = bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            let mut tops = fresh();
+            for (offset, row) in values.chunks_exact(dim).enumerate() {
+                let position = first + offset;
+                for (q, query) in queries.iter().enumerate() {
+                    let score = dot(query, row);
+                    for (f, &(_, modulus, remainder)) in POSITION_FILTERS.iter().enumerate() {
+                        if position % modulus == remainder {
+                            tops[q][f].push(position, score);
+                        }
+                    }
+                }
+            }
+            Ok(tops)
+        })
+        .try_reduce(fresh, |mut a, b| {
+            for (qa, qb) in a.iter_mut().zip(b) {
+                for (ta, tb) in qa.iter_mut().zip(qb) {
+                    ta.merge(tb);
+                }
+            }
+            Ok(a)
+        })?;
+    let truth: Vec<Vec<Vec<usize>>> = truth
+        .into_iter()
+        .map(|per_filter| {
+            per_filter
+                .into_iter()
+                .map(|top| top.into_sorted().into_iter().map(|(p, _)| p).collect())
+                .collect()
+        })
+        .collect();
+    eprintln!(
+        "exact truth for {rows} jobs in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    let quantized = options.storage != AnnStorage::F32;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build()?;
+    let mut out = Vec::new();
+    for (f, &(name, modulus, remainder)) in POSITION_FILTERS.iter().enumerate() {
+        let keep = move |position: usize| position % modulus == remainder;
+        let filtered = modulus > 1;
+        let efs = if filtered {
+            &args.ef_filtered
+        } else {
+            &args.ef
+        };
+        for &ef in efs {
+            // Only the search expansion changes: no rebuild.
+            if filtered {
+                ann.set_expansion_filtered(ef);
+            } else {
+                ann.set_expansion_search(ef);
+            }
+            let ann = &*ann;
+            let filter: Option<PositionFilter<'_>> =
+                filtered.then_some(&keep as PositionFilter<'_>);
+            // With f32 storage the graph's scores are exact: its top 10 is
+            // the answer. Quantized: the graph's candidates rescored with
+            // their exact vectors, either twice k of them or every one the
+            // walk kept (`ef`).
+            let pools: Vec<usize> = if quantized {
+                vec![20, ef.max(20)]
+            } else {
+                vec![10]
+            };
+            for candidates in pools {
+                let search = |query: &[f32]| -> Result<Vec<usize>> {
+                    if !quantized {
+                        return Ok(ann
+                            .search(query, 10, filter)?
+                            .into_iter()
+                            .map(|(p, _)| p)
+                            .collect());
+                    }
+                    let mut top = TopK::new(10);
+                    let mut bytes = vec![0u8; row_bytes];
+                    let mut row = vec![0f32; dim];
+                    for (position, _) in ann.search(query, candidates, filter)? {
+                        file.read_exact_at(&mut bytes, (position * row_bytes) as u64)?;
+                        for (value, b) in row.iter_mut().zip(bytes.chunks_exact(4)) {
+                            *value = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                        }
+                        top.push(position, dot(query, &row));
+                    }
+                    Ok(top.into_sorted().into_iter().map(|(p, _)| p).collect())
+                };
+                let mut times = Vec::with_capacity(queries.len());
+                let mut found = Vec::with_capacity(queries.len());
+                for query in queries {
+                    let started = Instant::now();
+                    found.push(search(query)?);
+                    times.push(started.elapsed().as_secs_f64() * 1e3);
+                }
+                times.sort_by(f64::total_cmp);
+                let started = Instant::now();
+                pool.install(|| {
+                    queries.par_iter().for_each(|query| {
+                        let _ = search(query);
+                    })
+                });
+                let qps = queries.len() as f64 / started.elapsed().as_secs_f64();
+                let expected: Vec<Vec<String>> = truth
+                    .iter()
+                    .map(|per| per[f].iter().map(usize::to_string).collect())
+                    .collect();
+                let got: Vec<Vec<String>> = found
+                    .iter()
+                    .map(|ids| ids.iter().map(usize::to_string).collect())
+                    .collect();
+                let row = serde_json::json!({
+                    "filter": name, "search": "graph", "ef": ef, "rescored": candidates,
+                    "p50_ms": percentile(&times, 0.5), "p99_ms": percentile(&times, 0.99),
+                    "qps_2_threads": qps, "recall_at_10": recall(&expected, &got),
+                });
+                eprintln!("{row}");
+                out.push(row);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A `/proc/self/status` memory figure in bytes (0 where there is none).
+fn memory(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| {
+            let rest = line.strip_prefix(field)?.strip_prefix(':')?;
+            rest.trim().strip_suffix("kB")?.trim().parse::<u64>().ok()
+        })
+        .map_or(0, |kb| kb * 1024)
 }
 
 fn write_atomic(path: &Path, text: &str) -> Result<()> {
