@@ -494,12 +494,7 @@ fn main() -> Result<()> {
         "exact_bytes_per_job": (dim * 4) as f64,
         "results": rows_out,
     });
-    let text = serde_json::to_string_pretty(&report)?;
-    println!("{text}");
-    if let Some(out) = &args.out {
-        write_atomic(out, &text)?;
-    }
-    Ok(())
+    print_report(&report, args.out.as_deref())
 }
 
 fn threshold(
@@ -613,12 +608,7 @@ fn vectors_only(args: &Args, base: &[Vec<f32>], queries: &[Vec<f32>], dim: usize
         "exact_vectors": "f32, in a file read with pread (the page cache), not in the process",
         "sizes": reports,
     });
-    let text = serde_json::to_string_pretty(&report)?;
-    println!("{text}");
-    if let Some(out) = &args.out {
-        write_atomic(out, &text)?;
-    }
-    Ok(())
+    print_report(&report, args.out.as_deref())
 }
 
 /// One size of `--vectors-only`: the exact top-10 of every query under
@@ -789,6 +779,16 @@ fn memory(field: &str) -> u64 {
             rest.trim().strip_suffix("kB")?.trim().parse::<u64>().ok()
         })
         .map_or(0, |kb| kb * 1024)
+}
+
+/// Prints the report and writes it to `out`, if given.
+fn print_report(report: &serde_json::Value, out: Option<&Path>) -> Result<()> {
+    let text = serde_json::to_string_pretty(report)?;
+    println!("{text}");
+    if let Some(out) = out {
+        write_atomic(out, &text)?;
+    }
+    Ok(())
 }
 
 fn write_atomic(path: &Path, text: &str) -> Result<()> {
