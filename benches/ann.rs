@@ -200,10 +200,7 @@ fn embeddings(embedder: &TextEmbedder, name: &str, texts: &[String]) -> Result<V
     if let Ok(bytes) = std::fs::read(&path)
         && bytes.len() == texts.len() * dim * 4
     {
-        let values: Vec<f32> = bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
+        let values: Vec<f32> = f32_values(&bytes).collect();
         return Ok(values.chunks(dim).map(<[f32]>::to_vec).collect());
     }
     eprintln!(
@@ -333,7 +330,7 @@ fn throughput(store: &JobIndex, queries: &[Vec<f32>], filter: &JobFilter, mode: 
     queries.len() as f64 / started.elapsed().as_secs_f64()
 }
 
-fn recall(truth: &[Vec<String>], found: &[Vec<String>]) -> f64 {
+fn recall<T: PartialEq>(truth: &[Vec<T>], found: &[Vec<T>]) -> f64 {
     let mut hit = 0usize;
     let mut total = 0usize;
     for (t, f) in truth.iter().zip(found) {
@@ -367,15 +364,25 @@ fn machine() -> serde_json::Value {
     })
 }
 
+/// The filters: (name, metadata key, modulus, remainder). Job `i` has
+/// `key = i % modulus`, and the filter keeps `key = remainder`: the
+/// positions `p % modulus == remainder`, which is how `--vectors-only`
+/// filters without jobs.
+const FILTERS: [(&str, &str, usize, usize); 5] = [
+    ("1%", "region", 100, 7),
+    ("2%", "band", 50, 7),
+    ("5%", "segment", 20, 3),
+    ("10%", "tier", 10, 3),
+    ("20%", "category", 5, 2),
+];
+
 fn catalog(n: usize) -> Result<Catalog> {
     let jobs: Vec<Job> = (0..n)
         .map(|i| {
-            Job::new(i.to_string(), format!("job {i}"))
-                .with_metadata("region", (i % 100).to_string())
-                .with_metadata("band", (i % 50).to_string())
-                .with_metadata("segment", (i % 20).to_string())
-                .with_metadata("tier", (i % 10).to_string())
-                .with_metadata("category", (i % 5).to_string())
+            FILTERS.iter().fold(
+                Job::new(i.to_string(), format!("job {i}")),
+                |job, &(_, key, modulus, _)| job.with_metadata(key, (i % modulus).to_string()),
+            )
         })
         .collect();
     Ok(Catalog::from_jobs(jobs)?)
@@ -431,14 +438,14 @@ fn main() -> Result<()> {
     );
     let index = Arc::new(index);
 
-    let filters = [
-        ("none", JobFilter::new()),
-        ("1%", JobFilter::new().with_metadata("region", "7")),
-        ("2%", JobFilter::new().with_metadata("band", "7")),
-        ("5%", JobFilter::new().with_metadata("segment", "3")),
-        ("10%", JobFilter::new().with_metadata("tier", "3")),
-        ("20%", JobFilter::new().with_metadata("category", "2")),
-    ];
+    let filters: Vec<(&str, JobFilter)> = std::iter::once(("none", JobFilter::new()))
+        .chain(FILTERS.iter().map(|&(name, key, _, remainder)| {
+            (
+                name,
+                JobFilter::new().with_metadata(key, remainder.to_string()),
+            )
+        }))
+        .collect();
     let mut rows_out = Vec::new();
     for (name, filter) in &filters {
         let (exact_times, truth) = time_queries(&index, &queries, filter, SearchMode::Exact)?;
@@ -522,17 +529,17 @@ fn threshold(
     Ok(())
 }
 
-/// The filters of `--vectors-only`: (name, modulus, remainder), keeping the
-/// positions `p % modulus == remainder`, the same shares as the metadata
-/// filters of the main run.
-const POSITION_FILTERS: [(&str, usize, usize); 6] = [
-    ("none", 1, 0),
-    ("1%", 100, 7),
-    ("2%", 50, 7),
-    ("5%", 20, 3),
-    ("10%", 10, 3),
-    ("20%", 5, 2),
-];
+/// The filters of `--vectors-only`: (name, modulus, remainder) of no
+/// filter and of [`FILTERS`].
+fn position_filters() -> Vec<(&'static str, usize, usize)> {
+    std::iter::once(("none", 1, 0))
+        .chain(
+            FILTERS
+                .iter()
+                .map(|&(name, _, modulus, remainder)| (name, modulus, remainder)),
+        )
+        .collect()
+}
 
 /// Jobs added to the graph per step of `--vectors-only`.
 const STEP: usize = GENERATOR_BLOCK * 128;
@@ -626,6 +633,7 @@ fn measure_vectors(
 
     let file = std::fs::File::open(path)?;
     let row_bytes = dim * 4;
+    let filters = position_filters();
     let started = Instant::now();
     // Exact truth: blocks of rows in parallel, each query against each row
     // once, pushed into the top-k of every filter that keeps the row.
@@ -633,7 +641,7 @@ fn measure_vectors(
     let fresh = || -> Vec<Vec<TopK>> {
         queries
             .iter()
-            .map(|_| POSITION_FILTERS.iter().map(|_| TopK::new(10)).collect())
+            .map(|_| filters.iter().map(|_| TopK::new(10)).collect())
             .collect()
     };
     let truth = (0..rows.div_ceil(block_rows))
@@ -643,16 +651,13 @@ fn measure_vectors(
             let n = block_rows.min(rows - first);
             let mut bytes = vec![0u8; n * row_bytes];
             file.read_exact_at(&mut bytes, (first * row_bytes) as u64)?;
-            let values: Vec<f32> = bytes
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect();
+            let values: Vec<f32> = f32_values(&bytes).collect();
             let mut tops = fresh();
             for (offset, row) in values.chunks_exact(dim).enumerate() {
                 let position = first + offset;
                 for (q, query) in queries.iter().enumerate() {
                     let score = dot(query, row);
-                    for (f, &(_, modulus, remainder)) in POSITION_FILTERS.iter().enumerate() {
+                    for (f, &(_, modulus, remainder)) in filters.iter().enumerate() {
                         if position % modulus == remainder {
                             tops[q][f].push(position, score);
                         }
@@ -669,15 +674,14 @@ fn measure_vectors(
             }
             Ok(a)
         })?;
-    let truth: Vec<Vec<Vec<usize>>> = truth
-        .into_iter()
-        .map(|per_filter| {
-            per_filter
-                .into_iter()
-                .map(|top| top.into_sorted().into_iter().map(|(p, _)| p).collect())
-                .collect()
-        })
-        .collect();
+    // Per filter, per query: the positions of the exact top 10.
+    let mut by_filter: Vec<Vec<Vec<usize>>> =
+        vec![Vec::with_capacity(queries.len()); filters.len()];
+    for per_query in truth {
+        for (f, top) in per_query.into_iter().enumerate() {
+            by_filter[f].push(top.into_sorted().into_iter().map(|(p, _)| p).collect());
+        }
+    }
     eprintln!(
         "exact truth for {rows} jobs in {:.0} s",
         started.elapsed().as_secs_f64()
@@ -685,7 +689,7 @@ fn measure_vectors(
     let quantized = options.storage != AnnStorage::F32;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build()?;
     let mut out = Vec::new();
-    for (f, &(name, modulus, remainder)) in POSITION_FILTERS.iter().enumerate() {
+    for (&(name, modulus, remainder), truth) in filters.iter().zip(&by_filter) {
         let keep = move |position: usize| position % modulus == remainder;
         let filtered = modulus > 1;
         let efs = if filtered {
@@ -723,12 +727,11 @@ fn measure_vectors(
                     }
                     let mut top = TopK::new(10);
                     let mut bytes = vec![0u8; row_bytes];
-                    let mut row = vec![0f32; dim];
+                    let mut row = Vec::with_capacity(dim);
                     for (position, _) in ann.search(query, candidates, filter)? {
                         file.read_exact_at(&mut bytes, (position * row_bytes) as u64)?;
-                        for (value, b) in row.iter_mut().zip(bytes.chunks_exact(4)) {
-                            *value = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-                        }
+                        row.clear();
+                        row.extend(f32_values(&bytes));
                         top.push(position, dot(query, &row));
                     }
                     Ok(top.into_sorted().into_iter().map(|(p, _)| p).collect())
@@ -748,18 +751,10 @@ fn measure_vectors(
                     })
                 });
                 let qps = queries.len() as f64 / started.elapsed().as_secs_f64();
-                let expected: Vec<Vec<String>> = truth
-                    .iter()
-                    .map(|per| per[f].iter().map(usize::to_string).collect())
-                    .collect();
-                let got: Vec<Vec<String>> = found
-                    .iter()
-                    .map(|ids| ids.iter().map(usize::to_string).collect())
-                    .collect();
                 let row = serde_json::json!({
                     "filter": name, "search": "graph", "ef": ef, "rescored": candidates,
                     "p50_ms": percentile(&times, 0.5), "p99_ms": percentile(&times, 0.99),
-                    "qps_2_threads": qps, "recall_at_10": recall(&expected, &got),
+                    "qps_2_threads": qps, "recall_at_10": recall(truth, &found),
                 });
                 eprintln!("{row}");
                 out.push(row);
@@ -767,6 +762,13 @@ fn measure_vectors(
         }
     }
     Ok(out)
+}
+
+/// Little-endian f32 values, as the cache and vector files hold them.
+fn f32_values(bytes: &[u8]) -> impl Iterator<Item = f32> + '_ {
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// A `/proc/self/status` memory figure in bytes (0 where there is none).
