@@ -565,12 +565,13 @@ impl TextEmbedder {
         &self.device
     }
 
-    /// Which engine runs inference: [`Engine::Fast`] or [`Engine::Burn`].
+    /// Which engine runs inference: [`Engine::Fast`], [`Engine::FastInt8`] or
+    /// [`Engine::Burn`] (never `Auto`: what `Auto` resolved to).
     pub fn engine(&self) -> Engine {
-        if self.fast.is_some() {
-            Engine::Fast
-        } else {
-            Engine::Burn
+        match &self.fast {
+            Some(fast) if fast.precision() == Precision::Int8 => Engine::FastInt8,
+            Some(_) => Engine::Fast,
+            None => Engine::Burn,
         }
     }
 

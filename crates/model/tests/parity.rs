@@ -126,6 +126,21 @@ fn every_fast_kernel_family_matches_sentence_transformers() {
 }
 
 #[test]
+fn the_embedder_names_the_engine_it_runs() {
+    let Some(dir) = support::model_dir() else {
+        return;
+    };
+    for engine in [Engine::Burn, Engine::Fast, Engine::FastInt8] {
+        let options = EmbedderOptions {
+            engine: Some(engine),
+            ..Default::default()
+        };
+        let embedder = TextEmbedder::from_dir_with(&dir, options, &crate::device()).expect("loads");
+        assert_eq!(embedder.engine(), engine);
+    }
+}
+
+#[test]
 fn int8_embeddings_stay_close_to_the_float_ones() {
     let (Some(dir), Some(reference)) = (support::model_dir(), reference()) else {
         return;
