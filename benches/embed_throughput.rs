@@ -4,7 +4,11 @@
 //! interleaved and compare them.
 //!
 //! Usage: `cargo bench --bench embed_throughput -- MODEL_DIR THREADS long|short
-//! [--reps 3] [--batch 32] [--max-len 128] [--workload FILE] [--engine auto|int8|burn]`
+//! [--reps 3] [--batch 32] [--max-len 128] [--workload FILE] [--engine auto|int8|burn]
+//! [--prefix TEXT]`
+//!
+//! `--prefix` puts a text before every input (multilingual-e5-small's
+//! `"passage: "`, as its peer engine embeds documents).
 //!
 //! Times tokenization + forward + mean pooling (+ normalization) of every text
 //! of that kind, one pass per repetition after a warm-up pass, and prints the
@@ -25,6 +29,7 @@ struct Args {
     max_len: usize,
     workload: PathBuf,
     engine: Engine,
+    prefix: String,
 }
 
 fn parse() -> Result<Args> {
@@ -44,6 +49,7 @@ fn parse() -> Result<Args> {
         workload: PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../../../shared/bench/workload.jsonl"),
         engine: Engine::Auto,
+        prefix: String::new(),
     };
     let mut iter = raw.into_iter();
     while let Some(arg) = iter.next() {
@@ -53,6 +59,7 @@ fn parse() -> Result<Args> {
             "--batch" => args.batch = value()?.parse()?,
             "--max-len" => args.max_len = value()?.parse()?,
             "--workload" => args.workload = value()?.into(),
+            "--prefix" => args.prefix = value()?,
             "--engine" => {
                 args.engine = match value()?.as_str() {
                     "auto" | "fast" => Engine::Auto,
@@ -66,7 +73,8 @@ fn parse() -> Result<Args> {
     }
     let [model, threads, kind] = positional.as_slice() else {
         bail!(
-            "usage: embed_throughput MODEL_DIR THREADS long|short [--reps N] [--batch N] [--max-len N]"
+            "usage: embed_throughput MODEL_DIR THREADS long|short [--reps N] [--batch N] [--max-len N] \
+             [--workload FILE] [--engine auto|int8|burn] [--prefix TEXT]"
         );
     };
     args.model = model.into();
@@ -86,7 +94,11 @@ fn main() -> Result<()> {
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|v| v["kind"] == args.kind.as_str())
-        .filter_map(|v| v["text"].as_str().map(str::to_string))
+        .filter_map(|v| {
+            v["text"]
+                .as_str()
+                .map(|text| format!("{}{text}", args.prefix))
+        })
         .collect();
     if texts.is_empty() {
         bail!(
