@@ -58,12 +58,13 @@ field() { python3 -c "import json,sys; print(json.loads(sys.stdin.readline())['$
 
 for model in $MODELS; do
     dir="$ROOT/models/$model"
+    # e5's peer embeds "passage: " + text; give jobfit the same texts.
+    if [ "$model" = multilingual-e5-small ]; then prefix=(--prefix "passage: "); else prefix=(); fi
     for threads in $THREADS; do
         for kind in $KINDS; do
             for round in $(seq 1 "$ROUNDS"); do
                 echo "bench-report: $model threads=$threads kind=$kind round $round/$ROUNDS" >&2
                 for engine in $ENGINES; do
-                    if [ "$model" = multilingual-e5-small ]; then prefix=(--prefix "passage: "); else prefix=(); fi
                     RAYON_NUM_THREADS="$threads" "$HARNESS" "$dir" "$threads" "$kind" --reps 3 --engine "$engine" \
                         --workload "$BENCH_DIR/workload.jsonl" "${prefix[@]}" \
                         | field texts_per_s_median >> "$TMP/jobfit-$model-$engine-$threads-$kind"
