@@ -59,6 +59,9 @@ Files written (counts are checked below):
   title model that also learns the occupations' indexed text (eval/README.md).
 - resumes.queries.jsonl: held-out LiveCareer resumes (id hash divisible by 5) -> the O*NET codes of their
   category (eval/livecareer-onet-map.tsv); resumes-all.queries.jsonl: all of them.
+- resumes.train-pairs.jsonl: the other four fifths as pairs {"anchor": resume text, "positive": the first (most
+  typical) occupation of its category, title and description on two lines as the index embeds them}: training
+  data of a long-text matching model, kept apart from resumes.queries.jsonl.
 - google-jobs.queries.jsonl: Google job postings whose title key hash is divisible by 5, one per title, the
   responsibilities and qualifications as the query (the title left out) -> the O*NET codes the title is mapped to
   by hand (eval/google-jobs-onet-map.tsv): a resume-like second set that no classifier or recipe has seen.
@@ -289,10 +292,11 @@ def read_category_map(path: Path, codes: set[str]) -> dict[str, list[str]]:
     return mapping
 
 
-def resume_sets(data: Path, mapping: dict[str, list[str]]) -> dict[str, list[dict]]:
-    """Resume -> occupation queries: the held-out part and all."""
+def resume_sets(data: Path, mapping: dict[str, list[str]], catalog: list[dict]) -> dict[str, list[dict]]:
+    """Resume -> occupation queries (the held-out part and all) and training pairs from the rest."""
     rows = read_csv(data / "resumes-livecareer" / "train.csv")
-    everything, held = [], []
+    text_of = {job["id"]: job_text(job) for job in catalog}
+    everything, held, pairs = [], [], []
     for row in rows:
         category = row["category"].strip()
         assert category in mapping, f"category {category!r} is missing from the mapping"
@@ -302,8 +306,15 @@ def resume_sets(data: Path, mapping: dict[str, list[str]]) -> dict[str, list[dic
         everything.append(query)
         if fnv1a64(row["id"]) % HOLD_OUT == 0:
             held.append(query)
+        else:
+            pairs.append({"anchor": row["text"], "positive": text_of[mapping[category][0]]})
     assert set(mapping) == {row["category"].strip() for row in rows}, "the mapping lists a category with no resume"
-    return {"resumes.queries.jsonl": held, "resumes-all.queries.jsonl": everything}
+    return {"resumes.queries.jsonl": held, "resumes-all.queries.jsonl": everything, "resumes.train-pairs.jsonl": pairs}
+
+
+def job_text(job: dict) -> str:
+    """An occupation's text as the index embeds it with the bundled catalog's fields: title, then description."""
+    return "\n".join(part.strip() for part in (job["title"], job.get("description", "")) if part.strip())
 
 
 def read_title_map(path: Path, codes: set[str]) -> dict[str, list[str]]:
@@ -422,7 +433,7 @@ def main() -> int:
     files = onet_sets(data / "onet-29.3", catalog)
     files.update(esco_sets(data))
     codes = {job["id"] for job in catalog}
-    files.update(resume_sets(data, read_category_map(args.map, codes)))
+    files.update(resume_sets(data, read_category_map(args.map, codes), catalog))
     files.update(google_sets(data, read_title_map(args.google_map, codes)))
     files["titles-mix.title-pairs.jsonl"] = title_mix(files)
     files["titles-desc-mix.train-pairs.jsonl"] = desc_mix(files)

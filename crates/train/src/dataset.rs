@@ -1070,6 +1070,24 @@ impl PairDataset {
         &self.pairs
     }
 
+    /// The same pairs with every text cleaned by [`jobfit_text::clean`] (HTML,
+    /// mojibake, Unicode forms, white space), as the matching crate cleans a
+    /// resume or a job text before embedding it: for pairs built from raw
+    /// resumes or postings, so that training sees the text inference sees.
+    pub fn cleaned(&self) -> Self {
+        let clean = jobfit_text::clean;
+        let pairs = self
+            .pairs
+            .iter()
+            .map(|p| Pair {
+                anchor: clean(&p.anchor),
+                positive: clean(&p.positive),
+                negative: p.negative.as_deref().map(clean),
+            })
+            .collect();
+        Self { pairs }
+    }
+
     /// Whether any pair has a hard negative.
     pub fn has_negatives(&self) -> bool {
         self.pairs.iter().any(|p| p.negative.is_some())

@@ -707,3 +707,39 @@ fn head_tail_on_a_real_resume_keeps_both_ends() {
     assert!(chunks.encodings.iter().all(|e| e.len() <= 128));
     assert_eq!(chunks.doc_ranges().len(), 3);
 }
+
+#[test]
+fn cleaned_pairs_read_as_the_matcher_reads_a_resume() {
+    let pairs = PairDataset::new(vec![
+        Pair::new(
+            "<p>Caf&eacute;\u{00A0}&amp;  Bar</p>",
+            "  Chefs and Head Cooks ",
+        ),
+        Pair {
+            anchor: "Caf\u{00C3}\u{2060}\u{00A9} manager".into(),
+            positive: "Food Service Managers".into(),
+            negative: Some("＆ｌｔ;b＆ｇｔ;Cooks".into()),
+        },
+    ]);
+    let cleaned = pairs.cleaned();
+    let texts: Vec<(&str, &str, Option<&str>)> = cleaned
+        .pairs()
+        .iter()
+        .map(|p| {
+            (
+                p.anchor.as_str(),
+                p.positive.as_str(),
+                p.negative.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            ("Café & Bar", "Chefs and Head Cooks", None),
+            ("Café manager", "Food Service Managers", Some("Cooks")),
+        ]
+    );
+    // The input is left as it was.
+    assert_eq!(pairs.pairs()[0].positive, "  Chefs and Head Cooks ");
+}

@@ -226,6 +226,11 @@ pub struct MatchArgs {
     /// Train on at most this many pairs (a seeded sample), for a quick run.
     #[arg(long)]
     max_pairs: Option<usize>,
+    /// Clean every text of the pairs (HTML, mojibake, Unicode forms, white space) as
+    /// `jobfit recommend` cleans a resume before embedding it: for pairs built from raw
+    /// resumes or postings.
+    #[arg(long)]
+    clean: bool,
 }
 
 /// `jobfit train rerank`.
@@ -399,7 +404,8 @@ fn run_match(args: MatchArgs) -> Result<()> {
         negative: args.negative_col.clone(),
     };
     let read = |path: &Path| PairDataset::read(path, &columns, args.common.read_options());
-    let pairs = read(&args.pairs)?;
+    let cleaned = |pairs: PairDataset| if args.clean { pairs.cleaned() } else { pairs };
+    let pairs = cleaned(read(&args.pairs)?);
     if pairs.is_empty() {
         return Err(TrainError::EmptyDataset.into());
     }
@@ -408,7 +414,7 @@ fn run_match(args: MatchArgs) -> Result<()> {
         None => HeldOut::default(),
     };
     let (train, valid) = match &args.valid_pairs {
-        Some(path) => (pairs, read(path)?),
+        Some(path) => (pairs, cleaned(read(path)?)),
         None => pairs.split(held_out)?,
     };
     // The catalog searched: every positive of the training and held-out pairs.
