@@ -449,6 +449,8 @@ fn run_match(args: MatchArgs) -> Result<()> {
             "pairs": args.pairs,
             "valid_pairs": args.valid_pairs,
             "held_out": args.valid_pairs.is_none().then_some(held_out),
+            // The pairs were cleaned before training (the trainer itself does not clean).
+            "cleaned": args.clean,
         }));
     let device = jobfit::default_device();
     let outcome = train_matcher(&args.common.model, &train, &task, options, &device)?;
