@@ -47,8 +47,8 @@ for text in texts:
     if len(enc.ids) <= keep:
         cut.append(text)
     else:
-        end = enc.offsets[keep - 1][1]
-        cut.append((PREFIX + text)[len(PREFIX):end])
+        # Offsets count from the start of PREFIX + text.
+        cut.append(text[: enc.offsets[keep - 1][1] - len(PREFIX)])
 
 lib = ctypes.CDLL(_core._find_engine())
 lib.e5_load.restype = ctypes.c_void_p
