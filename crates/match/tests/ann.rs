@@ -96,9 +96,11 @@ fn filtered_and_unfiltered_searches_keep_their_own_number_of_candidates() {
     let mut exact = ExactIndex::new(32).unwrap();
     exact.add(data.view()).unwrap();
     let keep = |position: usize| position % 10 == 3;
-    // An expansion past the number of vectors walks every reachable node:
-    // the search is then exact. Only the kind of search it is set for
-    // (unfiltered or filtered) becomes exact.
+    // An expansion past the number of vectors walks every reachable node, so
+    // the search is all but exact: only the kind of search it is set for
+    // (unfiltered or filtered) gets there. Not exactly 1.0: the graph is
+    // built on several threads, and a build can leave a node no walk
+    // reaches (eight builds: 0.993 to 1.0 at ef 4096, 0.60 to 0.90 at 8).
     let wide = |expansion_search, expansion_filtered| {
         let mut ann = AnnIndex::new(
             32,
@@ -126,11 +128,11 @@ fn filtered_and_unfiltered_searches_keep_their_own_number_of_candidates() {
         (plain / 30.0, filtered / 30.0)
     };
     let (plain, filtered) = recalls(&wide(4096, 8));
-    assert_eq!(plain, 1.0);
-    assert!(filtered < 1.0, "filtered recall {filtered} with ef 8");
+    assert!(plain >= 0.98, "recall {plain} with ef 4096");
+    assert!(filtered <= 0.95, "filtered recall {filtered} with ef 8");
     let (plain, filtered) = recalls(&wide(8, 4096));
-    assert!(plain < 1.0, "recall {plain} with ef 8");
-    assert_eq!(filtered, 1.0);
+    assert!(plain <= 0.95, "recall {plain} with ef 8");
+    assert!(filtered >= 0.98, "filtered recall {filtered} with ef 4096");
     // Out of range is refused.
     let options = AnnOptions {
         expansion_filtered: 4,
