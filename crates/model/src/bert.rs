@@ -14,8 +14,11 @@ use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 
 use crate::config::{Activation, BertConfig};
+use crate::dropout::{apply_dropout, is_active};
 use crate::error::Result;
 use crate::weights::{WeightReader, WeightWriter, layer_norm_from};
+#[cfg(feature = "flex")]
+use crate::{dropout::draw_seed, fused};
 
 /// Word, position and token-type embeddings, summed and normalized.
 #[derive(Module, Debug)]
@@ -40,7 +43,7 @@ impl BertEmbeddings {
         let x = self.word_embeddings.forward(input_ids)
             + self.position_embeddings.forward(positions)
             + self.token_type_embeddings.forward(token_type_ids);
-        self.dropout.forward(self.layer_norm.forward(x))
+        apply_dropout(&self.dropout, self.layer_norm.forward(x))
     }
 }
 
@@ -57,15 +60,18 @@ pub struct BertAttention {
     hidden_dropout: Dropout,
     num_heads: usize,
     head_dim: usize,
+    /// Read by the fused training kernels (the LayerNorm keeps its own).
+    #[cfg_attr(not(feature = "flex"), allow(dead_code))]
+    layer_norm_eps: f64,
 }
 
 impl BertAttention {
     /// # Shapes
     /// - `x`: `[batch, seq, hidden]`
-    /// - `pad`: `[batch, heads, seq, seq]`, the additive mask: 0 at real keys,
-    ///   the lowest f32 at padded keys (Hugging Face's extended mask)
+    /// - `key_bias`: `[batch, seq]`, the additive padding mask: 0 at real
+    ///   keys, the lowest f32 at padded keys (Hugging Face's extended mask)
     /// - output: `[batch, seq, hidden]`
-    fn forward(&self, x: Tensor<3>, pad: Tensor<4>) -> Tensor<3> {
+    fn forward(&self, x: Tensor<3>, key_bias: Tensor<2>) -> Tensor<3> {
         let [batch, seq, hidden] = x.dims();
         let heads = |t: Tensor<3>| {
             t.reshape([batch, seq, self.num_heads, self.head_dim])
@@ -75,24 +81,67 @@ impl BertAttention {
         let k = heads(self.key.forward(x.clone()));
         let v = heads(self.value.forward(x.clone()));
 
-        let dropout_active = self.probs_dropout.prob > 0.0
-            && self.probs_dropout.training.is_enabled()
-            && x.device().is_autodiff();
-        let context = if dropout_active {
-            // The fused kernel has no dropout on the probabilities.
-            let scores = q.matmul(k.swap_dims(2, 3)) / (self.head_dim as f64).sqrt();
-            let probs = softmax(scores + pad, 3);
-            self.probs_dropout.forward(probs).matmul(v)
+        let scale = 1.0 / (self.head_dim as f64).sqrt();
+        #[cfg(feature = "flex")]
+        if fused::available(&x) {
+            let (keep, seed) = dropout_draw(&self.probs_dropout, &x.device());
+            let scores = q.matmul(k.swap_dims(2, 3));
+            let probs = fused::attention_probs(scores, key_bias, scale, keep, seed);
+            let context = probs
+                .matmul(v)
+                .swap_dims(1, 2)
+                .reshape([batch, seq, hidden]);
+            let projected = self.output.forward(context);
+            let dropout = &self.hidden_dropout;
+            return residual_norm(&self.layer_norm, self.layer_norm_eps, dropout, projected, x);
+        }
+        // The padding goes in as an additive bias, not a boolean mask:
+        // backends disagree on what `true` means in a mask (libtorch's
+        // scaled_dot_product_attention attends where it is true), while an
+        // additive bias means the same everywhere.
+        let pad = key_bias
+            .reshape([batch, 1, 1, seq])
+            .expand([batch, self.num_heads, seq, seq]);
+        let context = if is_active(&self.probs_dropout, &x.device()) {
+            // Burn's attention operation has no dropout on the
+            // probabilities.
+            let probs = softmax(q.matmul(k.swap_dims(2, 3)) * scale + pad, 3);
+            apply_dropout(&self.probs_dropout, probs).matmul(v)
         } else {
-            // The padding goes in as an additive bias, not a boolean mask:
-            // backends disagree on what `true` means in a mask (libtorch's
-            // scaled_dot_product_attention attends where it is true), while
-            // an additive bias means the same everywhere.
             attention(q, k, v, None, Some(pad), AttentionModuleOptions::default())
         };
         let context = context.swap_dims(1, 2).reshape([batch, seq, hidden]);
-        let projected = self.hidden_dropout.forward(self.output.forward(context));
+        let projected = apply_dropout(&self.hidden_dropout, self.output.forward(context));
         self.layer_norm.forward(projected + x)
+    }
+}
+
+/// `layer_norm(dropout(x) + residual)` by the fused kernel.
+#[cfg(feature = "flex")]
+fn residual_norm(
+    layer_norm: &LayerNorm,
+    epsilon: f64,
+    dropout: &Dropout,
+    x: Tensor<3>,
+    residual: Tensor<3>,
+) -> Tensor<3> {
+    let (keep, seed) = dropout_draw(dropout, &x.device());
+    let gamma = layer_norm.gamma.val();
+    let beta = match &layer_norm.beta {
+        Some(beta) => beta.val(),
+        None => gamma.zeros_like(),
+    };
+    fused::residual_layer_norm(x, residual, gamma, beta, epsilon, keep, seed)
+}
+
+/// The keep probability and mask seed of `dropout` for the fused kernels:
+/// keep 1 (no mask) where it does not act.
+#[cfg(feature = "flex")]
+fn dropout_draw(dropout: &Dropout, device: &Device) -> (f64, u64) {
+    if is_active(dropout, device) {
+        (1.0 - dropout.prob, draw_seed(device))
+    } else {
+        (1.0, 0)
     }
 }
 
@@ -107,19 +156,26 @@ pub struct BertLayer {
     dropout: Dropout,
     #[module(skip)]
     activation: Activation,
+    #[cfg_attr(not(feature = "flex"), allow(dead_code))]
+    layer_norm_eps: f64,
 }
 
 impl BertLayer {
-    fn forward(&self, x: Tensor<3>, pad: Tensor<4>) -> Tensor<3> {
-        let x = self.attention.forward(x, pad);
+    fn forward(&self, x: Tensor<3>, key_bias: Tensor<2>) -> Tensor<3> {
+        let x = self.attention.forward(x, key_bias);
         let inner = self.intermediate.forward(x.clone());
         let inner = match self.activation {
             Activation::Gelu => gelu(inner),
             Activation::GeluTanh => gelu_approximate(inner),
             Activation::Relu => relu(inner),
         };
-        let out = self.dropout.forward(self.output.forward(inner));
-        self.layer_norm.forward(out + x)
+        let out = self.output.forward(inner);
+        #[cfg(feature = "flex")]
+        if fused::available(&out) {
+            return residual_norm(&self.layer_norm, self.layer_norm_eps, &self.dropout, out, x);
+        }
+        self.layer_norm
+            .forward(apply_dropout(&self.dropout, out) + x)
     }
 }
 
@@ -217,12 +273,14 @@ impl BertModel {
                         hidden_dropout: dropout(config.hidden_dropout_prob),
                         num_heads: config.num_attention_heads,
                         head_dim: config.head_dim(),
+                        layer_norm_eps: config.layer_norm_eps,
                     },
                     intermediate: linear(h, config.intermediate_size),
                     output: linear(config.intermediate_size, h),
                     layer_norm: norm(),
                     dropout: dropout(config.hidden_dropout_prob),
                     activation,
+                    layer_norm_eps: config.layer_norm_eps,
                 })
                 .collect(),
             pooler: Some(BertPooler {
@@ -281,6 +339,7 @@ impl BertModel {
                         hidden_dropout: dropout(config.hidden_dropout_prob),
                         num_heads: config.num_attention_heads,
                         head_dim: config.head_dim(),
+                        layer_norm_eps: config.layer_norm_eps,
                     },
                     intermediate: weights.linear(
                         &key("intermediate.dense"),
@@ -297,6 +356,7 @@ impl BertModel {
                     layer_norm: weights.layer_norm(&key("output.LayerNorm"), h, eps, device),
                     dropout: dropout(config.hidden_dropout_prob),
                     activation,
+                    layer_norm_eps: eps,
                 }
             })
             .collect();
@@ -342,16 +402,13 @@ impl BertModel {
     /// - input tensors: `[batch, seq]`
     /// - [`BertOutput::hidden`]: `[batch, seq, hidden]`
     pub fn forward(&self, input: BertInput) -> BertOutput {
-        let [batch, seq] = input.input_ids.dims();
         let token_type_ids = input
             .token_type_ids
             .unwrap_or_else(|| input.input_ids.zeros_like());
-        let pad = (input.attention_mask.clone().equal_elem(0).float() * f32::MIN)
-            .reshape([batch, 1, 1, seq])
-            .expand([batch, self.num_heads, seq, seq]);
+        let key_bias = input.attention_mask.clone().equal_elem(0).float() * f32::MIN;
         let mut x = self.embeddings.forward(input.input_ids, token_type_ids);
         for layer in &self.layers {
-            x = layer.forward(x, pad.clone());
+            x = layer.forward(x, key_bias.clone());
         }
         BertOutput {
             hidden: x,
@@ -422,10 +479,8 @@ mod tests {
             hidden_dropout: dropout(0.0),
             num_heads: 1,
             head_dim: 2,
+            layer_norm_eps: 1e-12,
         };
-        let x = Tensor::<3>::from_data([[[1.0, 0.0], [0.0, 2.0]]], &device());
-        let no_pad = Tensor::<4>::from_data([[[[0.0, 0.0], [0.0, 0.0]]]], &device());
-        let out = values(attention.forward(x.clone(), no_pad));
         // scores = x x^T / sqrt(2) = [[1, 0], [0, 4]] / 1.41421
         let s = 2f32.sqrt();
         let p0 = [(1.0 / s).exp(), 1.0f32];
@@ -439,16 +494,24 @@ mod tests {
             [(a - m) / sd, (b - m) / sd]
         };
         let expected = [ln(ctx0[0] + 1.0, ctx0[1]), ln(ctx1[0], ctx1[1] + 2.0)].concat();
-        for (a, b) in out.iter().zip(&expected) {
-            assert!((a - b).abs() < 1e-5, "{out:?} vs {expected:?}");
-        }
-        // A padded second token is ignored by the first.
-        let pad = Tensor::<4>::from_data([[[[0.0, f32::MIN], [0.0, f32::MIN]]]], &device());
-        let out = values(attention.forward(x, pad));
         let expected_first = ln(1.0 + 1.0, 0.0);
-        assert!(
-            (out[0] - expected_first[0]).abs() < 1e-5 && (out[1] - expected_first[1]).abs() < 1e-5
-        );
+        // Inference, and training (the fused kernels on flex).
+        for device in [device(), device().autodiff()] {
+            let attention = attention.clone().to_device(&device);
+            let x = Tensor::<3>::from_data([[[1.0, 0.0], [0.0, 2.0]]], &device);
+            let no_pad = Tensor::<2>::from_data([[0.0, 0.0]], &device);
+            let out = values(attention.forward(x.clone(), no_pad));
+            for (a, b) in out.iter().zip(&expected) {
+                assert!((a - b).abs() < 1e-5, "{out:?} vs {expected:?}");
+            }
+            // A padded second token is ignored by the first.
+            let pad = Tensor::<2>::from_data([[0.0, f32::MIN]], &device);
+            let out = values(attention.forward(x, pad));
+            assert!(
+                (out[0] - expected_first[0]).abs() < 1e-5
+                    && (out[1] - expected_first[1]).abs() < 1e-5
+            );
+        }
     }
 
     #[test]
@@ -470,6 +533,32 @@ mod tests {
         let diff = a
             .iter()
             .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max);
+        assert!(diff < 1e-5, "max diff {diff}");
+    }
+
+    #[test]
+    fn training_runs_the_encoder_that_inference_runs() {
+        // On an autodiff device over flex the layers end in the fused
+        // kernels; without dropout they compute what inference computes.
+        let config = BertConfig::tiny(50);
+        let model = BertModel::init(&config, &device()).unwrap();
+        let input = |device: &Device| {
+            let ids = |rows: &[&[i64]]| ids(rows).to_device(device);
+            BertInput {
+                input_ids: ids(&[&[2, 7, 9, 3, 0, 0], &[2, 5, 3, 0, 0, 0]]),
+                attention_mask: ids(&[&[1, 1, 1, 1, 0, 0], &[1, 1, 1, 0, 0, 0]]),
+                token_type_ids: None,
+            }
+        };
+        let inference = values(model.forward(input(&device())).hidden);
+        let autodiff = device().autodiff();
+        let training = model.clone().to_device(&autodiff);
+        let trained = values(training.forward(input(&autodiff)).hidden);
+        let diff = inference
+            .iter()
+            .zip(&trained)
             .map(|(x, y)| (x - y).abs())
             .fold(0.0, f32::max);
         assert!(diff < 1e-5, "max diff {diff}");

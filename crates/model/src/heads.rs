@@ -183,7 +183,8 @@ impl ClassificationHead {
     /// # Shapes
     /// - `pooled`: `[batch, hidden]`; output `[batch, num_labels]`
     pub fn forward_pooled(&self, pooled: Tensor<2>) -> Tensor<2> {
-        self.classifier.forward(self.dropout.forward(pooled))
+        self.classifier
+            .forward(crate::dropout::apply_dropout(&self.dropout, pooled))
     }
 }
 
@@ -245,7 +246,7 @@ impl Head for PairScoringHead {
         let pooled = features.pool(HeadPooling::Pooler);
         let [batch, _] = pooled.dims();
         self.scorer
-            .forward(self.dropout.forward(pooled))
+            .forward(crate::dropout::apply_dropout(&self.dropout, pooled))
             .reshape([batch])
     }
 }

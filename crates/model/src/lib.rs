@@ -5,10 +5,13 @@ mod batch;
 mod bert;
 mod checkpoint;
 mod config;
+mod dropout;
 mod embedder;
 mod error;
 mod fast;
 mod fsutil;
+#[cfg(feature = "flex")]
+mod fused;
 mod heads;
 mod pooling;
 mod weights;

@@ -254,6 +254,8 @@ impl<'a> Driver<'a> {
     ///
     /// `batches_per_epoch` is the length of [`TrainTask::batches`]; with the
     /// configuration it sets the number of optimizer steps and the schedule.
+    /// It first keeps freed memory in the process for the steps to reuse
+    /// ([`tune_allocator_for_training`](crate::tune_allocator_for_training)).
     ///
     /// # Errors
     ///
@@ -268,6 +270,7 @@ impl<'a> Driver<'a> {
         batches_per_epoch: usize,
     ) -> Result<DriverOutcome<T::Model, T::Report>> {
         self.config.validate()?;
+        crate::tune_allocator_for_training();
         let total_steps = self.config.total_steps(batches_per_epoch);
         let (state, optimizer, log) = start_or_resume(
             &self.run,

@@ -32,6 +32,7 @@
 //! This crate never picks a Burn backend: functions take a device.
 #![deny(missing_docs)]
 
+mod alloc;
 mod checkpoint;
 mod classify;
 mod contrastive;
@@ -48,6 +49,7 @@ mod progress;
 mod rerank;
 
 // Flat re-exports: one line per module, kept sorted.
+pub use alloc::tune_allocator_for_training;
 pub use checkpoint::{
     BEST_DIR, EarlyStopping, EvalOutcome, EvalRecord, ExistingRun, LAST_DIR, OPTIMIZER_FILE,
     RUN_FILE, RUN_FORMAT, RunDir, RunInfo, RunKind, TRAIN_CONFIG_FILE, TRAINER_STATE_FILE,
