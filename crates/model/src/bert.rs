@@ -77,24 +77,29 @@ impl BertAttention {
             t.reshape([batch, seq, self.num_heads, self.head_dim])
                 .swap_dims(1, 2)
         };
-        let q = heads(self.query.forward(x.clone()));
-        let k = heads(self.key.forward(x.clone()));
-        let v = heads(self.value.forward(x.clone()));
+        let q = self.query.forward(x.clone());
+        let k = self.key.forward(x.clone());
+        let v = self.value.forward(x.clone());
 
         let scale = 1.0 / (self.head_dim as f64).sqrt();
         #[cfg(feature = "flex")]
         if fused::available(&x) {
             let (keep, seed) = dropout_draw(&self.probs_dropout, &x.device());
-            let scores = q.matmul(k.swap_dims(2, 3));
-            let probs = fused::attention_probs(scores, key_bias, scale, keep, seed);
-            let context = probs
-                .matmul(v)
-                .swap_dims(1, 2)
-                .reshape([batch, seq, hidden]);
+            let context = if seq <= fused::CONTEXT_MAX_SEQ {
+                fused::attention_context(q, k, v, key_bias, self.num_heads, scale, keep, seed)
+            } else {
+                let scores = heads(q).matmul(heads(k).swap_dims(2, 3));
+                let probs = fused::attention_probs(scores, key_bias, scale, keep, seed);
+                probs
+                    .matmul(heads(v))
+                    .swap_dims(1, 2)
+                    .reshape([batch, seq, hidden])
+            };
             let projected = self.output.forward(context);
             let dropout = &self.hidden_dropout;
             return residual_norm(&self.layer_norm, self.layer_norm_eps, dropout, projected, x);
         }
+        let (q, k, v) = (heads(q), heads(k), heads(v));
         // The padding goes in as an additive bias, not a boolean mask:
         // backends disagree on what `true` means in a mask (libtorch's
         // scaled_dot_product_attention attends where it is true), while an
