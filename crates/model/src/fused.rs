@@ -916,8 +916,8 @@ fn context_backward(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::tensor::Distribution;
     use burn::tensor::activation::softmax;
+    use burn::tensor::{Distribution, Gradients};
 
     fn device() -> Device {
         Device::flex().autodiff()
@@ -943,6 +943,20 @@ mod tests {
             worst = worst.max((a - b).abs() / b.abs().max(1.0));
         }
         assert!(worst <= tolerance, "{what}: off by {worst}");
+    }
+
+    /// `t`'s gradient in the fused and in the composed backward pass.
+    fn assert_same_gradient<const D: usize>(
+        name: &str,
+        t: &Tensor<D>,
+        [fused, composed]: &[Gradients; 2],
+    ) {
+        assert_close(
+            name,
+            t.grad(fused).unwrap(),
+            t.grad(composed).unwrap(),
+            1e-4,
+        );
     }
 
     /// The fused LayerNorm against the same arithmetic composed from
@@ -974,21 +988,12 @@ mod tests {
             assert_close("output", fused.clone(), composed.clone(), 1e-5);
             let fused_grads = (fused * weights.clone()).sum().backward();
             let composed_grads = (composed * weights).sum().backward();
+            let grads = [fused_grads, composed_grads];
             for (name, t) in [("x", &x), ("residual", &residual)] {
-                assert_close(
-                    name,
-                    t.grad(&fused_grads).unwrap(),
-                    t.grad(&composed_grads).unwrap(),
-                    1e-4,
-                );
+                assert_same_gradient(name, t, &grads);
             }
             for (name, t) in [("gamma", &gamma), ("beta", &beta)] {
-                assert_close(
-                    name,
-                    t.grad(&fused_grads).unwrap(),
-                    t.grad(&composed_grads).unwrap(),
-                    1e-4,
-                );
+                assert_same_gradient(name, t, &grads);
             }
         }
     }
@@ -1066,13 +1071,9 @@ mod tests {
             assert_close("context", fused.clone(), composed.clone(), 1e-5);
             let fused_grads = (fused * weights.clone()).sum().backward();
             let composed_grads = (composed * weights).sum().backward();
+            let grads = [fused_grads, composed_grads];
             for (name, t) in [("q", &q), ("k", &k), ("v", &v)] {
-                assert_close(
-                    name,
-                    t.grad(&fused_grads).unwrap(),
-                    t.grad(&composed_grads).unwrap(),
-                    1e-4,
-                );
+                assert_same_gradient(name, t, &grads);
             }
         }
     }
