@@ -170,6 +170,8 @@ impl BertLayer {
         let x = self.attention.forward(x, key_bias);
         let inner = self.intermediate.forward(x.clone());
         let inner = match self.activation {
+            #[cfg(feature = "flex")]
+            Activation::Gelu if fused::available(&inner) => fused::gelu(inner),
             Activation::Gelu => gelu(inner),
             Activation::GeluTanh => gelu_approximate(inner),
             Activation::Relu => relu(inner),

@@ -33,6 +33,7 @@ use burn::tensor::{DType, Shape, TensorData};
 use rayon::prelude::*;
 
 use crate::dropout::DropMask;
+use crate::fast::{Isa, math};
 
 /// Rows of a LayerNorm per parallel task.
 const NORM_ROWS: usize = 16;
@@ -137,6 +138,12 @@ pub(crate) fn attention_context(
     ))
 }
 
+/// Exact (erf) GELU, forward and backward in the inference path's
+/// vectorized erf (`fast::math`) instead of a scalar `erf` per element.
+pub(crate) fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    Tensor::from_dispatch(<Dispatch as TrainKernels>::gelu(x.into_dispatch()))
+}
+
 /// The fused operations, as a backend extension: the flex implementation
 /// computes the forward pass, the autodiff one records the backward pass.
 #[backend_extension(Flex, Autodiff)]
@@ -161,6 +168,9 @@ pub trait TrainKernels: Backend {
         seed: u64,
     ) -> FloatTensor<Self>;
 
+    /// See [`gelu`].
+    fn gelu(x: FloatTensor<Self>) -> FloatTensor<Self>;
+
     /// See [`attention_context`].
     #[allow(clippy::too_many_arguments)]
     fn attention_context(
@@ -176,6 +186,10 @@ pub trait TrainKernels: Backend {
 }
 
 impl TrainKernels for Flex {
+    fn gelu(x: FlexTensor) -> FlexTensor {
+        gelu_forward(&x)
+    }
+
     fn residual_layer_norm(
         x: FlexTensor,
         residual: FlexTensor,
@@ -214,6 +228,21 @@ impl TrainKernels for Flex {
 }
 
 impl<C: CheckpointStrategy> TrainKernels for Autodiff<Flex, C> {
+    fn gelu(x: FloatTensor<Self>) -> FloatTensor<Self> {
+        match GeluBackward
+            .prepare::<C>([x.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let input = contiguous(x.primitive());
+                let out = gelu_forward(&input);
+                prep.finish(input, out)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(gelu_forward(x.primitive())),
+        }
+    }
+
     fn residual_layer_norm(
         x: FloatTensor<Self>,
         residual: FloatTensor<Self>,
@@ -325,6 +354,48 @@ impl<C: CheckpointStrategy> TrainKernels for Autodiff<Flex, C> {
             ),
         }
     }
+}
+
+#[derive(Debug)]
+struct GeluBackward;
+
+impl Backward<Flex, 1> for GeluBackward {
+    /// The input.
+    type State = FlexTensor;
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x] = ops.parents;
+        let grad = grads.consume::<Flex>(&ops.node);
+        if let Some(node) = node_x {
+            grads.register::<Flex>(node.id, gelu_backward(&ops.state, &grad));
+        }
+    }
+}
+
+/// Elements per parallel task of the elementwise kernels.
+const ELEMENTWISE_BLOCK: usize = 1 << 14;
+
+fn gelu_forward(x: &FlexTensor) -> FlexTensor {
+    let x = contiguous(x);
+    let input = values(&x);
+    let isa = Isa::detect();
+    let mut out = vec![0.0f32; input.len()];
+    out.par_chunks_mut(ELEMENTWISE_BLOCK)
+        .zip(input.par_chunks(ELEMENTWISE_BLOCK))
+        .for_each(|(out, x)| math::gelu_into(isa, x, out));
+    tensor(out, x.layout().shape().clone())
+}
+
+fn gelu_backward(x: &FlexTensor, grad: &FlexTensor) -> FlexTensor {
+    let grad = contiguous(grad);
+    let (xs, gs) = (values(x), values(&grad));
+    let isa = Isa::detect();
+    let mut out = vec![0.0f32; xs.len()];
+    out.par_chunks_mut(ELEMENTWISE_BLOCK)
+        .zip(xs.par_chunks(ELEMENTWISE_BLOCK))
+        .zip(gs.par_chunks(ELEMENTWISE_BLOCK))
+        .for_each(|((out, x), dy)| math::gelu_backward_into(isa, x, dy, out));
+    tensor(out, x.layout().shape().clone())
 }
 
 /// What the attention's backward pass needs.
@@ -1076,6 +1147,21 @@ mod tests {
                 assert_same_gradient(name, t, &grads);
             }
         }
+    }
+
+    #[test]
+    fn gelu_matches_burns() {
+        let x = random([4, 37, 24], 31) * 3.0;
+        let x = x.detach().require_grad();
+        let weights = random([4, 37, 24], 32).detach();
+        let fused = gelu(x.clone());
+        let composed = burn::tensor::activation::gelu(x.clone());
+        assert_close("gelu", fused.clone(), composed.clone(), 1e-6);
+        let grads = [
+            (fused * weights.clone()).sum().backward(),
+            (composed * weights).sum().backward(),
+        ];
+        assert_same_gradient("x", &x, &grads);
     }
 
     #[test]

@@ -40,6 +40,59 @@ pub fn gelu_scalar(x: f32) -> f32 {
     }
 }
 
+/// The derivative of exact GELU: `Phi(x) + x phi(x)`, with `Phi` from the
+/// same erfc fit as [`gelu_scalar`].
+#[inline]
+pub fn gelu_grad_scalar(x: f32) -> f32 {
+    let z = x.abs() * std::f32::consts::FRAC_1_SQRT_2;
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let mut p = ERFC[9];
+    for &c in ERFC[..9].iter().rev() {
+        p = p * t + c;
+    }
+    let half_erfc = 0.5 * t * (-z * z + p).exp();
+    let cdf = if x >= 0.0 { 1.0 - half_erfc } else { half_erfc };
+    cdf + x * (-0.5 * x * x).exp() * FRAC_1_SQRT_2PI
+}
+
+/// `1 / sqrt(2 pi)`.
+const FRAC_1_SQRT_2PI: f32 = 0.398_942_3;
+
+/// GELU of `x` into `out`, 16 or 8 lanes at a time where the CPU has them.
+pub fn gelu_into(isa: Isa, x: &[f32], out: &mut [f32]) {
+    assert_eq!(x.len(), out.len());
+    let done = match isa {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Isa::Avx512` is only detected on CPUs with AVX-512F.
+        Isa::Avx512 => unsafe { x86::gelu_into512(x, out) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Isa::Avx2` is only detected on CPUs with AVX2 and FMA.
+        Isa::Avx2 => unsafe { x86::gelu_into256(x, out) },
+        _ => 0,
+    };
+    for (out, &x) in out[done..].iter_mut().zip(&x[done..]) {
+        *out = gelu_scalar(x);
+    }
+}
+
+/// `dy * gelu'(x)` into `out`, 16 or 8 lanes at a time where the CPU has
+/// them.
+pub fn gelu_backward_into(isa: Isa, x: &[f32], dy: &[f32], out: &mut [f32]) {
+    assert!(x.len() == out.len() && dy.len() == out.len());
+    let done = match isa {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Isa::Avx512` is only detected on CPUs with AVX-512F.
+        Isa::Avx512 => unsafe { x86::gelu_backward_into512(x, dy, out) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Isa::Avx2` is only detected on CPUs with AVX2 and FMA.
+        Isa::Avx2 => unsafe { x86::gelu_backward_into256(x, dy, out) },
+        _ => 0,
+    };
+    for ((out, &x), &dy) in out[done..].iter_mut().zip(&x[done..]).zip(&dy[done..]) {
+        *out = dy * gelu_grad_scalar(x);
+    }
+}
+
 /// Softmax of a row, in place (the reference the column version is tested against).
 #[cfg(test)]
 fn softmax_portable(row: &mut [f32]) {
@@ -179,10 +232,10 @@ pub mod x86 {
         _mm512_scalef_ps(y, n)
     }
 
-    /// Exact GELU for 16 lanes.
+    /// erfc(|x| / sqrt 2) / 2 for 16 lanes, from the fit of [`ERFC`].
     #[inline]
     #[target_feature(enable = "avx512f")]
-    pub fn gelu512(x: __m512) -> __m512 {
+    fn half_erfc512(x: __m512) -> __m512 {
         let z = _mm512_mul_ps(
             _mm512_abs_ps(x),
             _mm512_set1_ps(std::f32::consts::FRAC_1_SQRT_2),
@@ -196,11 +249,73 @@ pub mod x86 {
             p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(c));
         }
         let arg = _mm512_fnmadd_ps(z, z, p);
-        let half_erfc = _mm512_mul_ps(_mm512_mul_ps(t, exp512(arg)), _mm512_set1_ps(0.5));
+        _mm512_mul_ps(_mm512_mul_ps(t, exp512(arg)), _mm512_set1_ps(0.5))
+    }
+
+    /// Exact GELU for 16 lanes.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn gelu512(x: __m512) -> __m512 {
+        let half_erfc = half_erfc512(x);
         // x >= 0: x - x * erfc/2; x < 0: x * erfc/2.
         let negative = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, _mm512_setzero_ps());
         let tail = _mm512_mul_ps(x, half_erfc);
         _mm512_mask_blend_ps(negative, _mm512_sub_ps(x, tail), tail)
+    }
+
+    /// The derivative of exact GELU for 16 lanes: `Phi(x) + x phi(x)`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn gelu_grad512(x: __m512) -> __m512 {
+        let half_erfc = half_erfc512(x);
+        let negative = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, _mm512_setzero_ps());
+        let cdf = _mm512_mask_blend_ps(
+            negative,
+            _mm512_sub_ps(_mm512_set1_ps(1.0), half_erfc),
+            half_erfc,
+        );
+        let square = _mm512_mul_ps(_mm512_mul_ps(x, x), _mm512_set1_ps(-0.5));
+        let pdf = _mm512_mul_ps(exp512(square), _mm512_set1_ps(super::FRAC_1_SQRT_2PI));
+        _mm512_fmadd_ps(x, pdf, cdf)
+    }
+
+    /// GELU over whole 16-lane blocks; returns how many values it wrote.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F; `out` is as long as `x`.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn gelu_into512(x: &[f32], out: &mut [f32]) -> usize {
+        let blocks = x.len() / 16;
+        for b in 0..blocks {
+            // SAFETY: block `b` lies within both slices.
+            unsafe {
+                let v = _mm512_loadu_ps(x.as_ptr().add(16 * b));
+                _mm512_storeu_ps(out.as_mut_ptr().add(16 * b), gelu512(v));
+            }
+        }
+        blocks * 16
+    }
+
+    /// `dy * gelu'(x)` over whole 16-lane blocks; returns how many values it
+    /// wrote.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F; `dy` and `out` are as long as `x`.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn gelu_backward_into512(x: &[f32], dy: &[f32], out: &mut [f32]) -> usize {
+        let blocks = x.len() / 16;
+        for b in 0..blocks {
+            // SAFETY: block `b` lies within the three slices.
+            unsafe {
+                let v = _mm512_loadu_ps(x.as_ptr().add(16 * b));
+                let g = _mm512_loadu_ps(dy.as_ptr().add(16 * b));
+                _mm512_storeu_ps(
+                    out.as_mut_ptr().add(16 * b),
+                    _mm512_mul_ps(g, gelu_grad512(v)),
+                );
+            }
+        }
+        blocks * 16
     }
 
     /// e^x for 8 lanes.
@@ -232,10 +347,10 @@ pub mod x86 {
         _mm256_mul_ps(y, _mm256_castsi256_ps(bits))
     }
 
-    /// Exact GELU for 8 lanes.
+    /// erfc(|x| / sqrt 2) / 2 for 8 lanes, from the fit of [`ERFC`].
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    pub fn gelu256(x: __m256) -> __m256 {
+    fn half_erfc256(x: __m256) -> __m256 {
         let sign = _mm256_set1_ps(-0.0);
         let z = _mm256_mul_ps(
             _mm256_andnot_ps(sign, x),
@@ -250,10 +365,72 @@ pub mod x86 {
             p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(c));
         }
         let arg = _mm256_fnmadd_ps(z, z, p);
-        let half_erfc = _mm256_mul_ps(_mm256_mul_ps(t, exp256(arg)), _mm256_set1_ps(0.5));
+        _mm256_mul_ps(_mm256_mul_ps(t, exp256(arg)), _mm256_set1_ps(0.5))
+    }
+
+    /// Exact GELU for 8 lanes.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub fn gelu256(x: __m256) -> __m256 {
+        let half_erfc = half_erfc256(x);
         let negative = _mm256_cmp_ps::<_CMP_LT_OQ>(x, _mm256_setzero_ps());
         let tail = _mm256_mul_ps(x, half_erfc);
         _mm256_blendv_ps(_mm256_sub_ps(x, tail), tail, negative)
+    }
+
+    /// The derivative of exact GELU for 8 lanes: `Phi(x) + x phi(x)`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn gelu_grad256(x: __m256) -> __m256 {
+        let half_erfc = half_erfc256(x);
+        let negative = _mm256_cmp_ps::<_CMP_LT_OQ>(x, _mm256_setzero_ps());
+        let cdf = _mm256_blendv_ps(
+            _mm256_sub_ps(_mm256_set1_ps(1.0), half_erfc),
+            half_erfc,
+            negative,
+        );
+        let square = _mm256_mul_ps(_mm256_mul_ps(x, x), _mm256_set1_ps(-0.5));
+        let pdf = _mm256_mul_ps(exp256(square), _mm256_set1_ps(super::FRAC_1_SQRT_2PI));
+        _mm256_fmadd_ps(x, pdf, cdf)
+    }
+
+    /// GELU over whole 8-lane blocks; returns how many values it wrote.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA; `out` is as long as `x`.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn gelu_into256(x: &[f32], out: &mut [f32]) -> usize {
+        let blocks = x.len() / 8;
+        for b in 0..blocks {
+            // SAFETY: block `b` lies within both slices.
+            unsafe {
+                let v = _mm256_loadu_ps(x.as_ptr().add(8 * b));
+                _mm256_storeu_ps(out.as_mut_ptr().add(8 * b), gelu256(v));
+            }
+        }
+        blocks * 8
+    }
+
+    /// `dy * gelu'(x)` over whole 8-lane blocks; returns how many values it
+    /// wrote.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA; `dy` and `out` are as long as `x`.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn gelu_backward_into256(x: &[f32], dy: &[f32], out: &mut [f32]) -> usize {
+        let blocks = x.len() / 8;
+        for b in 0..blocks {
+            // SAFETY: block `b` lies within the three slices.
+            unsafe {
+                let v = _mm256_loadu_ps(x.as_ptr().add(8 * b));
+                let g = _mm256_loadu_ps(dy.as_ptr().add(8 * b));
+                _mm256_storeu_ps(
+                    out.as_mut_ptr().add(8 * b),
+                    _mm256_mul_ps(g, gelu_grad256(v)),
+                );
+            }
+        }
+        blocks * 8
     }
 
     /// Softmax down the columns, 16 columns at a time.
@@ -377,6 +554,47 @@ pub mod x86 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gelu_gradients_match_the_derivative_of_the_erf_formula() {
+        // Reference in f64: d/dx [x Phi(x)] = Phi(x) + x phi(x), Phi through
+        // erf by its Taylor series (converges for |x| < 6 at these terms).
+        fn erf(x: f64) -> f64 {
+            let (mut term, mut sum, mut n) = (x, x, 0.0);
+            while term.abs() > 1e-17 * sum.abs().max(1e-300) || n < 5.0 {
+                n += 1.0;
+                term *= -x * x / n;
+                sum += term / (2.0 * n + 1.0);
+                if n > 400.0 {
+                    break;
+                }
+            }
+            sum * 2.0 / std::f64::consts::PI.sqrt()
+        }
+        let xs: Vec<f32> = (-160..=160).map(|i| i as f32 * 0.025 + 0.0123).collect();
+        let dy: Vec<f32> = (0..xs.len()).map(|i| 1.0 + (i % 7) as f32 * 0.25).collect();
+        for isa in [Isa::detect(), Isa::Portable] {
+            let mut out = vec![0.0; xs.len()];
+            gelu_backward_into(isa, &xs, &dy, &mut out);
+            let mut forward = vec![0.0; xs.len()];
+            gelu_into(isa, &xs, &mut forward);
+            for ((&x, &g), (&d, &f)) in xs.iter().zip(&dy).zip(out.iter().zip(&forward)) {
+                let x64 = x as f64;
+                let cdf = 0.5 * (1.0 + erf(x64 / std::f64::consts::SQRT_2));
+                let pdf = (-0.5 * x64 * x64).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                let expected = g as f64 * (cdf + x64 * pdf);
+                assert!(
+                    (d as f64 - expected).abs() < 2e-6 * (1.0 + expected.abs()),
+                    "gelu'({x})"
+                );
+                let scalar = gelu_scalar(x);
+                assert!(
+                    (f - scalar).abs() <= 1e-6 * (1.0 + scalar.abs()),
+                    "gelu({x}) on {isa:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn scalar_gelu_matches_known_values() {

@@ -10,7 +10,7 @@
 
 mod attention;
 mod gemm;
-mod math;
+pub(crate) mod math;
 mod quant;
 
 use rayon::prelude::*;
