@@ -18,7 +18,7 @@ use crate::dropout::{apply_dropout, is_active};
 use crate::error::Result;
 use crate::weights::{WeightReader, WeightWriter, layer_norm_from};
 #[cfg(feature = "flex")]
-use crate::{dropout::draw_seed, fused};
+use crate::{dropout::keep_and_seed, fused};
 
 /// Word, position and token-type embeddings, summed and normalized.
 #[derive(Module, Debug)]
@@ -84,7 +84,7 @@ impl BertAttention {
         let scale = 1.0 / (self.head_dim as f64).sqrt();
         #[cfg(feature = "flex")]
         if fused::available(&x) {
-            let (keep, seed) = dropout_draw(&self.probs_dropout, &x.device());
+            let (keep, seed) = keep_and_seed(&self.probs_dropout, &x.device());
             let context = if seq <= fused::CONTEXT_MAX_SEQ {
                 fused::attention_context(q, k, v, key_bias, self.num_heads, scale, keep, seed)
             } else {
@@ -130,24 +130,13 @@ fn residual_norm(
     x: Tensor<3>,
     residual: Tensor<3>,
 ) -> Tensor<3> {
-    let (keep, seed) = dropout_draw(dropout, &x.device());
+    let (keep, seed) = keep_and_seed(dropout, &x.device());
     let gamma = layer_norm.gamma.val();
     let beta = match &layer_norm.beta {
         Some(beta) => beta.val(),
         None => gamma.zeros_like(),
     };
     fused::residual_layer_norm(x, residual, gamma, beta, epsilon, keep, seed)
-}
-
-/// The keep probability and mask seed of `dropout` for the fused kernels:
-/// keep 1 (no mask) where it does not act.
-#[cfg(feature = "flex")]
-fn dropout_draw(dropout: &Dropout, device: &Device) -> (f64, u64) {
-    if is_active(dropout, device) {
-        (1.0 - dropout.prob, draw_seed(device))
-    } else {
-        (1.0, 0)
-    }
 }
 
 /// One post-norm transformer layer: attention, then the feed-forward block
@@ -246,7 +235,6 @@ pub struct BertModel {
     embeddings: BertEmbeddings,
     layers: Vec<BertLayer>,
     pooler: Option<BertPooler>,
-    num_heads: usize,
 }
 
 impl BertModel {
@@ -293,7 +281,6 @@ impl BertModel {
             pooler: Some(BertPooler {
                 dense: linear(h, h),
             }),
-            num_heads: config.num_attention_heads,
         })
     }
 
@@ -374,7 +361,6 @@ impl BertModel {
             embeddings,
             layers,
             pooler,
-            num_heads: config.num_attention_heads,
         })
     }
 

@@ -36,13 +36,24 @@ pub(crate) fn apply_dropout<const D: usize>(layer: &Dropout, x: Tensor<D>) -> Te
     if x.dtype() != DType::F32 {
         return layer.forward(x);
     }
+    let (keep, seed) = keep_and_seed(layer, &device);
     let shape = x.shape();
-    let mask = DropMask::new(1.0 - layer.prob, draw_seed(&device)).values(shape.num_elements());
+    let mask = DropMask::new(keep, seed).values(shape.num_elements());
     x * Tensor::<D>::from_data(TensorData::new(mask, shape), &device)
 }
 
+/// The keep probability of dropout `layer` on `device` and a fresh mask
+/// seed; keep 1 (no mask) where it does not act.
+pub(crate) fn keep_and_seed(layer: &Dropout, device: &Device) -> (f64, u64) {
+    if is_active(layer, device) {
+        (1.0 - layer.prob, draw_seed(device))
+    } else {
+        (1.0, 0)
+    }
+}
+
 /// One 64-bit seed from the backend's generator.
-pub(crate) fn draw_seed(device: &Device) -> u64 {
+fn draw_seed(device: &Device) -> u64 {
     // Two uniform f32 in [0, 1) carry 24 random bits each.
     let draws = Tensor::<1>::random([2], Distribution::Default, device).into_data();
     let bits: Vec<u64> = draws
@@ -86,19 +97,19 @@ impl DropMask {
         for (pair, values) in rest.chunks_mut(2).enumerate() {
             let bits = splitmix64(self.seed, (i / 2 + pair) as u64);
             for (half, value) in values.iter_mut().enumerate() {
-                let draw = (bits >> (32 * half)) & 0xFFFF_FFFF;
-                *value = if draw < self.threshold {
-                    self.scale
-                } else {
-                    0.0
-                };
+                *value = self.decide(bits, half);
             }
         }
     }
 
     /// The mask's element `i`: `1 / keep` or 0.
     pub(crate) fn at(&self, i: usize) -> f32 {
-        let draw = (splitmix64(self.seed, (i / 2) as u64) >> (32 * (i % 2))) & 0xFFFF_FFFF;
+        self.decide(splitmix64(self.seed, (i / 2) as u64), i % 2)
+    }
+
+    /// The element that half `half` (0 or 1) of the 64 random `bits` decides.
+    fn decide(&self, bits: u64, half: usize) -> f32 {
+        let draw = (bits >> (32 * half)) & 0xFFFF_FFFF;
         if draw < self.threshold {
             self.scale
         } else {
@@ -108,11 +119,31 @@ impl DropMask {
 
     /// The first `len` elements of the mask, computed on all cores.
     pub(crate) fn values(&self, len: usize) -> Vec<f32> {
-        let mut mask = vec![0.0f32; len];
-        mask.par_chunks_mut(BLOCK)
+        self.blocks(len, None)
+    }
+
+    /// `x` times the mask, elementwise by index, computed on all cores.
+    #[cfg(feature = "flex")]
+    pub(crate) fn apply(&self, x: &[f32]) -> Vec<f32> {
+        self.blocks(x.len(), Some(x))
+    }
+
+    /// The mask's first `len` elements, each times `x`'s where given, in
+    /// parallel blocks.
+    fn blocks(&self, len: usize, x: Option<&[f32]>) -> Vec<f32> {
+        let mut out = vec![0.0f32; len];
+        out.par_chunks_mut(BLOCK)
             .enumerate()
-            .for_each(|(block, values)| self.fill(block * BLOCK, values));
-        mask
+            .for_each(|(block, out)| {
+                let start = block * BLOCK;
+                self.fill(start, out);
+                if let Some(x) = x {
+                    for (value, &x) in out.iter_mut().zip(&x[start..]) {
+                        *value *= x;
+                    }
+                }
+            });
+        out
     }
 }
 

@@ -14,6 +14,10 @@
 //!   the normalized rows and one reciprocal deviation per row.
 //! - [`attention_probs`]: `dropout(softmax(scores * scale + bias))` with the
 //!   padding bias given per key. It keeps the probabilities before dropout.
+//! - [`attention_context`]: for short sequences, the whole attention up to
+//!   the context per head. It keeps q, k, v and the probabilities.
+//! - [`gelu`]: exact GELU in the inference path's vectorized erf, where
+//!   autodiff's GELU calls a scalar `erf` per element. It keeps the input.
 //!
 //! The dropout masks are [`DropMask`]s: recomputed from their seed in the
 //! backward pass, never stored. The kernels serve autodiff devices over flex
@@ -523,19 +527,7 @@ fn last_dim(t: &FlexTensor) -> usize {
 /// `t * mask`, elementwise by flat index.
 fn masked(t: &FlexTensor, drop: DropMask) -> FlexTensor {
     let t = contiguous(t);
-    let input = values(&t);
-    let mut out = vec![0.0f32; input.len()];
-    const BLOCK: usize = 1 << 15;
-    out.par_chunks_mut(BLOCK)
-        .enumerate()
-        .for_each(|(block, out)| {
-            let start = block * BLOCK;
-            drop.fill(start, out);
-            for (value, &x) in out.iter_mut().zip(&input[start..]) {
-                *value *= x;
-            }
-        });
-    tensor(out, t.layout().shape().clone())
+    tensor(drop.apply(values(&t)), t.layout().shape().clone())
 }
 
 /// The LayerNorm forward pass: the output, the normalized rows and each

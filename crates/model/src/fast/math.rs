@@ -22,43 +22,46 @@ const ERFC: [f32; 10] = [
     0.170_872_77,
 ];
 
-/// Exact (erf-based) GELU of one value.
+/// erfc(|x| / sqrt 2) / 2 from the fit of [`ERFC`].
 #[inline]
-pub fn gelu_scalar(x: f32) -> f32 {
+fn half_erfc_scalar(x: f32) -> f32 {
     let z = x.abs() * std::f32::consts::FRAC_1_SQRT_2;
     let t = 1.0 / (1.0 + 0.5 * z);
     let mut p = ERFC[9];
     for &c in ERFC[..9].iter().rev() {
         p = p * t + c;
     }
-    let erfc = t * (-z * z + p).exp();
+    0.5 * t * (-z * z + p).exp()
+}
+
+/// Exact (erf-based) GELU of one value.
+#[inline]
+pub fn gelu_scalar(x: f32) -> f32 {
+    let half_erfc = half_erfc_scalar(x);
     // x >= 0: x (1 - erfc/2); x < 0: x erfc/2.
     if x >= 0.0 {
-        x - 0.5 * x * erfc
+        x - x * half_erfc
     } else {
-        0.5 * x * erfc
+        x * half_erfc
     }
 }
 
 /// The derivative of exact GELU: `Phi(x) + x phi(x)`, with `Phi` from the
 /// same erfc fit as [`gelu_scalar`].
 #[inline]
+#[cfg(feature = "flex")]
 pub fn gelu_grad_scalar(x: f32) -> f32 {
-    let z = x.abs() * std::f32::consts::FRAC_1_SQRT_2;
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let mut p = ERFC[9];
-    for &c in ERFC[..9].iter().rev() {
-        p = p * t + c;
-    }
-    let half_erfc = 0.5 * t * (-z * z + p).exp();
+    let half_erfc = half_erfc_scalar(x);
     let cdf = if x >= 0.0 { 1.0 - half_erfc } else { half_erfc };
     cdf + x * (-0.5 * x * x).exp() * FRAC_1_SQRT_2PI
 }
 
 /// `1 / sqrt(2 pi)`.
+#[cfg(feature = "flex")]
 const FRAC_1_SQRT_2PI: f32 = 0.398_942_3;
 
 /// GELU of `x` into `out`, 16 or 8 lanes at a time where the CPU has them.
+#[cfg(feature = "flex")]
 pub fn gelu_into(isa: Isa, x: &[f32], out: &mut [f32]) {
     assert_eq!(x.len(), out.len());
     let done = match isa {
@@ -77,6 +80,7 @@ pub fn gelu_into(isa: Isa, x: &[f32], out: &mut [f32]) {
 
 /// `dy * gelu'(x)` into `out`, 16 or 8 lanes at a time where the CPU has
 /// them.
+#[cfg(feature = "flex")]
 pub fn gelu_backward_into(isa: Isa, x: &[f32], dy: &[f32], out: &mut [f32]) {
     assert!(x.len() == out.len() && dy.len() == out.len());
     let done = match isa {
@@ -266,6 +270,7 @@ pub mod x86 {
     /// The derivative of exact GELU for 16 lanes: `Phi(x) + x phi(x)`.
     #[inline]
     #[target_feature(enable = "avx512f")]
+    #[cfg(feature = "flex")]
     fn gelu_grad512(x: __m512) -> __m512 {
         let half_erfc = half_erfc512(x);
         let negative = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, _mm512_setzero_ps());
@@ -284,6 +289,7 @@ pub mod x86 {
     /// # Safety
     /// The CPU must support AVX-512F; `out` is as long as `x`.
     #[target_feature(enable = "avx512f")]
+    #[cfg(feature = "flex")]
     pub unsafe fn gelu_into512(x: &[f32], out: &mut [f32]) -> usize {
         let blocks = x.len() / 16;
         for b in 0..blocks {
@@ -302,6 +308,7 @@ pub mod x86 {
     /// # Safety
     /// The CPU must support AVX-512F; `dy` and `out` are as long as `x`.
     #[target_feature(enable = "avx512f")]
+    #[cfg(feature = "flex")]
     pub unsafe fn gelu_backward_into512(x: &[f32], dy: &[f32], out: &mut [f32]) -> usize {
         let blocks = x.len() / 16;
         for b in 0..blocks {
@@ -381,6 +388,7 @@ pub mod x86 {
     /// The derivative of exact GELU for 8 lanes: `Phi(x) + x phi(x)`.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
+    #[cfg(feature = "flex")]
     fn gelu_grad256(x: __m256) -> __m256 {
         let half_erfc = half_erfc256(x);
         let negative = _mm256_cmp_ps::<_CMP_LT_OQ>(x, _mm256_setzero_ps());
@@ -399,6 +407,7 @@ pub mod x86 {
     /// # Safety
     /// The CPU must support AVX2 and FMA; `out` is as long as `x`.
     #[target_feature(enable = "avx2,fma")]
+    #[cfg(feature = "flex")]
     pub unsafe fn gelu_into256(x: &[f32], out: &mut [f32]) -> usize {
         let blocks = x.len() / 8;
         for b in 0..blocks {
@@ -417,6 +426,7 @@ pub mod x86 {
     /// # Safety
     /// The CPU must support AVX2 and FMA; `dy` and `out` are as long as `x`.
     #[target_feature(enable = "avx2,fma")]
+    #[cfg(feature = "flex")]
     pub unsafe fn gelu_backward_into256(x: &[f32], dy: &[f32], out: &mut [f32]) -> usize {
         let blocks = x.len() / 8;
         for b in 0..blocks {
@@ -556,6 +566,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "flex")]
     fn gelu_gradients_match_the_derivative_of_the_erf_formula() {
         // Reference in f64: d/dx [x Phi(x)] = Phi(x) + x phi(x), Phi through
         // erf by its Taylor series (converges for |x| < 6 at these terms).
