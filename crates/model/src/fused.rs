@@ -105,9 +105,10 @@ pub(crate) fn attention_probs(
 /// Longest sequence [`attention_context`] is used for. Its per-head products
 /// are plain loops: on short sequences they beat one matrix product call per
 /// head and batch item (768 calls per product at 64 texts of 32 tokens), on
-/// long ones the matrix products win. `benches/train_step.rs`, 2 threads on
-/// an AMD EPYC with AVX-512: a step of 64 x 32 took 1.65 s with it and
-/// 1.95 s without; one of 16 x 128 took 1.52 s with it and 1.34 s without.
+/// long ones the matrix products win. `benches/train_step.rs`, flex, 2
+/// threads on 2 cores of an AMD EPYC with AVX-512 (before the GELU kernel):
+/// a step of 64 x 32 took 1.65 s with it and 1.95 s without; one of 16 x 128
+/// took 1.52 s with it and 1.34 s without.
 pub(crate) const CONTEXT_MAX_SEQ: usize = 64;
 
 /// The whole of multi-head attention up to the context:
